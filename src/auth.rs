@@ -1,0 +1,225 @@
+//! Credentials, and how a request is signed with them.
+//!
+//! API keys use HTTP digest: the request goes out unauthenticated; a 401 carrying a digest
+//! challenge is answered once (computed by diqwest), and that answer's response is final.
+//! The challenge is checked first so that only what the reference accepts is answered:
+//! MD5 or SHA-256, `qop=auth` or no qop.
+
+use anyhow::{Result, anyhow};
+use diqwest::{Credentials as DigestCredentials, DigestAuthCredentials};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
+
+use crate::secret::Secret;
+
+/// How requests are authenticated.
+#[derive(Debug)]
+pub enum Credentials {
+    /// No credentials: requests go out unauthenticated.
+    None,
+    /// A programmatic API key pair, used for HTTP digest.
+    ApiKeys {
+        public: String,
+        private: Secret<String>,
+    },
+}
+
+impl Credentials {
+    /// The secret values that must never appear in any output but the API's own body.
+    pub fn secrets(&self) -> Vec<&str> {
+        match self {
+            Credentials::None => Vec::new(),
+            Credentials::ApiKeys { private, .. } => vec![private.expose().as_str()],
+        }
+    }
+}
+
+/// What the server asked for in a 401: the digest challenge, if there is one we can answer.
+pub enum Challenge {
+    /// Not a 401, or a 401 without `WWW-Authenticate`: the response is final.
+    None,
+    Digest,
+}
+
+/// Looks at a response to the unauthenticated leg: is there a digest challenge to answer?
+pub fn challenge(status: StatusCode, headers: &HeaderMap) -> Result<Challenge, String> {
+    if status != StatusCode::UNAUTHORIZED {
+        return Ok(Challenge::None);
+    }
+    let Some(value) = headers.get(WWW_AUTHENTICATE) else {
+        return Ok(Challenge::None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| "the challenge is not valid text".to_string())?;
+    check_digest_challenge(value)?;
+    Ok(Challenge::Digest)
+}
+
+/// Accepts exactly what the reference's digest client accepts.
+fn check_digest_challenge(value: &str) -> Result<(), String> {
+    let Some(params) = value.strip_prefix("Digest ") else {
+        return Err("not a Digest challenge".to_string());
+    };
+    let mut has_nonce = false;
+    for (name, param_value) in challenge_params(params) {
+        match name.to_ascii_lowercase().as_str() {
+            "algorithm" => {
+                if !param_value.eq_ignore_ascii_case("MD5")
+                    && !param_value.eq_ignore_ascii_case("SHA-256")
+                {
+                    return Err(format!("algorithm {param_value} is not supported"));
+                }
+            }
+            "qop" => {
+                if !param_value.split(',').any(|q| q.trim() == "auth") {
+                    return Err(format!("qop {param_value} is not supported"));
+                }
+            }
+            "nonce" => has_nonce = !param_value.is_empty(),
+            _ => {}
+        }
+    }
+    if !has_nonce {
+        return Err("the challenge has no nonce".to_string());
+    }
+    Ok(())
+}
+
+/// The `name=value` pairs of a challenge, values unquoted (commas inside quotes kept).
+fn challenge_params(params: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let mut rest = params.trim();
+    while !rest.is_empty() {
+        let Some(eq) = rest.find('=') else { break };
+        let name = rest[..eq].trim().trim_start_matches(',').trim().to_string();
+        rest = rest[eq + 1..].trim_start();
+        let value;
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"').unwrap_or(quoted.len());
+            value = quoted[..end].to_string();
+            rest = quoted.get(end + 1..).unwrap_or("");
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            value = rest[..end].trim().to_string();
+            rest = &rest[end..];
+        }
+        rest = rest.trim_start().trim_start_matches(',').trim_start();
+        pairs.push((name, value));
+    }
+    pairs
+}
+
+/// The `Authorization` header answering the challenge in `headers` for this request.
+pub fn digest_authorization(
+    request: &reqwest::Request,
+    challenge_headers: &HeaderMap,
+    public: &str,
+    private: &Secret<String>,
+) -> Result<HeaderValue> {
+    let url = request.url();
+    let host = url.host_str().unwrap_or_default();
+    let uri = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let method = digest_auth::HttpMethod::from(request.method().as_str());
+    let body = request.body().and_then(|b| b.as_bytes());
+    let answer = DigestCredentials::new(public, private.expose().as_str())
+        .calculate_authorization(host, &uri, method, body, challenge_headers)
+        .map_err(|e| anyhow!("unsupported digest challenge: {e}"))?;
+    let mut value = HeaderValue::from_str(&answer.to_header_string())
+        .map_err(|_| anyhow!("unsupported digest challenge: the answer is not a valid header"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Adds the answer to a copy of the request.
+pub fn with_authorization(mut request: reqwest::Request, value: HeaderValue) -> reqwest::Request {
+    request.headers_mut().insert(AUTHORIZATION, value);
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(value: &str) -> Result<(), String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_str(value).unwrap());
+        challenge(StatusCode::UNAUTHORIZED, &headers).map(|_| ())
+    }
+
+    #[test]
+    fn accepts_what_the_reference_accepts() {
+        let ok = [
+            r#"Digest realm="MMS Public API", domain="", nonce="OyuCTXorBaZM0H5EdWidoTnq72TPwqc3", algorithm=MD5, qop="auth", stale=false"#,
+            r#"Digest realm="r", nonce="n+/=", algorithm=SHA-256, qop="auth""#,
+            r#"Digest realm="r", nonce="n""#,
+            r#"Digest realm="r", nonce="n", qop="auth,auth-int""#,
+        ];
+        for value in ok {
+            assert!(check(value).is_ok(), "{value}");
+        }
+        let bad = [
+            (r#"Basic realm="r""#, "not a Digest challenge"),
+            (
+                r#"Digest realm="r", nonce="n", algorithm=SHA-512-256"#,
+                "algorithm SHA-512-256 is not supported",
+            ),
+            (
+                r#"Digest realm="r", nonce="n", algorithm=MD5-sess"#,
+                "algorithm MD5-sess is not supported",
+            ),
+            (
+                r#"Digest realm="r", nonce="n", qop="auth-int""#,
+                "qop auth-int is not supported",
+            ),
+            (r#"Digest realm="r""#, "the challenge has no nonce"),
+        ];
+        for (value, reason) in bad {
+            assert_eq!(check(value).unwrap_err(), reason, "{value}");
+        }
+    }
+
+    #[test]
+    fn only_a_401_with_a_challenge_is_answered() {
+        let headers = HeaderMap::new();
+        assert!(matches!(
+            challenge(StatusCode::UNAUTHORIZED, &headers),
+            Ok(Challenge::None)
+        ));
+        assert!(matches!(
+            challenge(StatusCode::OK, &headers),
+            Ok(Challenge::None)
+        ));
+    }
+
+    #[test]
+    fn answers_with_the_request_uri_and_a_sensitive_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static(
+                r#"Digest realm="MMS Public API", nonce="abc", algorithm=MD5, qop="auth""#,
+            ),
+        );
+        let request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://127.0.0.1:1/api/x?b=1&a=2".parse().unwrap(),
+        );
+        let value = digest_authorization(
+            &request,
+            &headers,
+            "fakepublic",
+            &Secret::new("fakeprivate".into()),
+        )
+        .unwrap();
+        assert!(value.is_sensitive());
+        let text = value.to_str().unwrap();
+        assert!(text.starts_with("Digest "), "{text}");
+        assert!(text.contains(r#"username="fakepublic""#), "{text}");
+        assert!(text.contains(r#"uri="/api/x?b=1&a=2""#), "{text}");
+        assert!(!text.contains("fakeprivate"), "{text}");
+    }
+}

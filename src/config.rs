@@ -1,0 +1,480 @@
+//! The configuration the Go CLI users already have: `<config dir>/atlascli/config.toml`
+//! (top-level keys plus one table per profile) and the `MONGODB_ATLAS_*` / `MCLI_*`
+//! environment variables.
+//!
+//! A property is looked up as the reference does: environment variable, then a top-level key,
+//! then the key in the chosen profile. The file is only read, never written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::auth::Credentials;
+use crate::secret::Secret;
+
+/// Profile properties: every top-level key that is none of these (nor a global) is a profile.
+const PROFILE_PROPERTIES: &[&str] = &[
+    "access_token",
+    "account_url",
+    "api_version",
+    "auth_type",
+    "base_url",
+    "client_id",
+    "client_secret",
+    "http_timeout",
+    "ops_manager_url",
+    "org_id",
+    "output",
+    "private_api_key",
+    "project_id",
+    "public_api_key",
+    "refresh_token",
+    "service",
+];
+
+const GLOBAL_PROPERTIES: &[&str] = &[
+    "local_deployment_image",
+    "mongosh_path",
+    "silence_storage_warning",
+    "skip_update_check",
+    "telemetry_enabled",
+    "version",
+];
+
+/// Properties whose TOML value must be a string.
+const STRING_PROPERTIES: &[&str] = &[
+    "access_token",
+    "account_url",
+    "api_version",
+    "auth_type",
+    "base_url",
+    "client_id",
+    "client_secret",
+    "ops_manager_url",
+    "org_id",
+    "output",
+    "private_api_key",
+    "project_id",
+    "public_api_key",
+    "refresh_token",
+    "service",
+];
+
+const CLOUD_URL: &str = "https://cloud.mongodb.com/";
+const CLOUD_GOV_URL: &str = "https://cloud.mongodbgov.com/";
+const DEFAULT_HTTP_TIMEOUT_SECS: u64 = 120;
+
+/// A snapshot of the environment, so lookups are testable without touching the process.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// The variable prefix: `MCLI_` as soon as any variable's name starts with `MCLI`.
+    fn prefix(&self) -> &'static str {
+        if self.vars.keys().any(|k| k.starts_with("MCLI")) {
+            "MCLI_"
+        } else {
+            "MONGODB_ATLAS_"
+        }
+    }
+
+    /// The environment's value for a property, if set and non-empty.
+    pub fn property(&self, key: &str) -> Option<&str> {
+        let name = format!("{}{}", self.prefix(), key.to_uppercase());
+        self.get(&name).filter(|v| !v.is_empty())
+    }
+}
+
+/// Where the config file lives: `<UserConfigDir>/atlascli/config.toml`, as Go finds it.
+pub fn config_path(env: &Env) -> Result<PathBuf> {
+    let base = if cfg!(any(target_os = "macos", windows)) {
+        dirs::config_dir()
+    } else {
+        match env.get("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+            Some(dir) if !Path::new(dir).is_absolute() => {
+                bail!("path in $XDG_CONFIG_HOME is relative")
+            }
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => env
+                .get("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|home| Path::new(home).join(".config"))
+                .or_else(dirs::config_dir),
+        }
+    };
+    let base = base.ok_or_else(|| anyhow!("neither $XDG_CONFIG_HOME nor $HOME are defined"))?;
+    Ok(base.join("atlascli").join("config.toml"))
+}
+
+/// The parsed config file (empty when the file does not exist).
+#[derive(Debug)]
+pub struct ConfigFile {
+    path: PathBuf,
+    table: toml::Table,
+}
+
+impl ConfigFile {
+    /// Reads and parses the file; a missing file is an empty configuration.
+    pub fn load(path: &Path) -> Result<ConfigFile> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => bail!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::error::os_error_text(&e)
+            ),
+        };
+        let table =
+            parse_toml(&bytes).map_err(|e| anyhow!("cannot parse {}: {e}", path.display()))?;
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            table,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The profile tables, in file order.
+    fn profile_names(&self) -> Vec<&str> {
+        self.table
+            .iter()
+            .filter(|(k, v)| v.is_table() && !is_property(k))
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+
+    /// Chooses the profile: `-P`, else `MONGODB_ATLAS_PROFILE`, else the only profile, else
+    /// `default`; the name is lower-cased and may not contain a dot.
+    pub fn profile(self, flag: Option<&str>, env: &Env) -> Result<Profile> {
+        let chosen = match flag.filter(|f| !f.is_empty()) {
+            Some(name) => name.to_string(),
+            None => match env.property("profile") {
+                Some(name) => name.to_string(),
+                None => match self.profile_names().as_slice() {
+                    [only] => only.to_string(),
+                    _ => "default".to_string(),
+                },
+            },
+        };
+        if chosen.contains('.') {
+            bail!(
+                "profile should not contain '.': {}",
+                crate::flags::go_quote(&chosen)
+            );
+        }
+        let name = chosen.to_lowercase();
+        let section = match self.table.get(&name) {
+            Some(toml::Value::Table(t)) if !is_property(&name) => t.clone(),
+            Some(_) if !is_property(&name) => {
+                bail!("invalid {name} in {}: expected table", self.path.display())
+            }
+            _ => toml::Table::new(),
+        };
+        check_types(&self.table, &self.path)?;
+        check_types(&section, &self.path)?;
+        Ok(Profile {
+            name,
+            path: self.path,
+            top: self.table,
+            section,
+            env: env.clone(),
+        })
+    }
+}
+
+fn is_property(key: &str) -> bool {
+    PROFILE_PROPERTIES.contains(&key) || GLOBAL_PROPERTIES.contains(&key)
+}
+
+/// D7: a known property holding a value of the wrong type is an error, naming only the key.
+fn check_types(table: &toml::Table, path: &Path) -> Result<()> {
+    for (key, value) in table {
+        let expected = if STRING_PROPERTIES.contains(&key.as_str()) {
+            (!value.is_str()).then_some("string")
+        } else if key == "http_timeout" {
+            (!value.is_integer() && !value.is_str()).then_some("integer")
+        } else {
+            None
+        };
+        if let Some(expected) = expected {
+            bail!("invalid {key} in {}: expected {expected}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Parses TOML; the error names the reason and position, never the file's content.
+fn parse_toml(bytes: &[u8]) -> std::result::Result<toml::Table, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_and_column(bytes, e.valid_up_to());
+        format!("invalid UTF-8 at line {line}, column {column}")
+    })?;
+    text.parse::<toml::Table>().map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_and_column(bytes, offset);
+        let reason = e.message().trim_end_matches('\n').replace('\n', "; ");
+        format!("{reason} at line {line}, column {column}")
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// The chosen profile, with the file's top level and the environment layered over it.
+#[derive(Debug)]
+pub struct Profile {
+    pub name: String,
+    path: PathBuf,
+    top: toml::Table,
+    section: toml::Table,
+    env: Env,
+}
+
+impl Profile {
+    /// A property by the reference's lookup order; empty values count as unset.
+    pub fn get(&self, key: &str) -> Option<String> {
+        if let Some(v) = self.env.property(key) {
+            return Some(v.to_string());
+        }
+        [&self.top, &self.section]
+            .into_iter()
+            .find_map(|table| match table.get(key) {
+                Some(toml::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(toml::Value::Integer(i)) => Some(i.to_string()),
+                _ => None,
+            })
+    }
+
+    pub fn config_path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Rejects a `service` other than cloud or cloudgov.
+    pub fn check_service(&self) -> Result<()> {
+        match self.get("service").as_deref() {
+            None | Some("cloud") | Some("cloudgov") => Ok(()),
+            Some(other) => bail!("unsupported service: {other}"),
+        }
+    }
+
+    /// The API's base URL: `ops_manager_url`, else the service's cloud.
+    pub fn base_url(&self) -> String {
+        if let Some(url) = self.get("ops_manager_url") {
+            return url;
+        }
+        match self.get("service").as_deref() {
+            Some("cloudgov") => CLOUD_GOV_URL.to_string(),
+            _ => CLOUD_URL.to_string(),
+        }
+    }
+
+    /// D4: seconds one HTTP request may take, from `http_timeout` (default 120).
+    pub fn http_timeout_secs(&self) -> Result<u64> {
+        match self.get("http_timeout") {
+            None => Ok(DEFAULT_HTTP_TIMEOUT_SECS),
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => bail!("invalid http_timeout {}", crate::flags::go_quote(&v)),
+            },
+        }
+    }
+
+    /// The credentials to sign requests with: API keys when both are set, else none.
+    pub fn credentials(&self) -> Credentials {
+        match (self.get("public_api_key"), self.get("private_api_key")) {
+            (Some(public), Some(private)) => Credentials::ApiKeys {
+                public,
+                private: Secret::new(private),
+            },
+            _ => Credentials::None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(toml: &str, flag: Option<&str>, env: &[(&str, &str)]) -> Result<Profile> {
+        let dir = std::env::temp_dir().join(format!(
+            "atlas-config-test-{}-{}",
+            std::process::id(),
+            toml.len() + flag.map_or(0, str::len) * 1000 + env.len() * 100_000
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(&path, toml).unwrap();
+        let result = ConfigFile::load(&path)
+            .and_then(|c| c.profile(flag, &Env::from_pairs(env.iter().copied())));
+        std::fs::remove_dir_all(&dir).unwrap();
+        result
+    }
+
+    const TWO: &str = "org_id = 'top'\n[default]\norg_id = 'def'\nproject_id = 'pdef'\n[ci]\norg_id = 'ci'\nservice = 'cloudgov'\n";
+
+    #[test]
+    fn chooses_the_profile_like_the_reference() {
+        let cases: &[(&str, Option<&str>, &[(&str, &str)], &str)] = &[
+            (TWO, None, &[], "default"),
+            (TWO, Some("CI"), &[], "ci"),
+            (TWO, None, &[("MONGODB_ATLAS_PROFILE", "ci")], "ci"),
+            (
+                TWO,
+                Some("default"),
+                &[("MONGODB_ATLAS_PROFILE", "ci")],
+                "default",
+            ),
+            (TWO, None, &[("MCLI_PROFILE", "ci")], "ci"),
+            ("[only]\norg_id = 'x'\n", None, &[], "only"),
+            ("", None, &[], "default"),
+            (TWO, Some("absent"), &[], "absent"),
+        ];
+        for (toml, flag, env, want) in cases {
+            assert_eq!(
+                profile(toml, *flag, env).unwrap().name,
+                *want,
+                "{flag:?} {env:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn looks_up_env_then_top_level_then_profile() {
+        let p = profile(TWO, Some("ci"), &[]).unwrap();
+        assert_eq!(p.get("org_id").as_deref(), Some("top"));
+        assert_eq!(p.get("service").as_deref(), Some("cloudgov"));
+        assert_eq!(p.get("project_id"), None);
+        let p = profile(TWO, None, &[("MONGODB_ATLAS_ORG_ID", "env")]).unwrap();
+        assert_eq!(p.get("org_id").as_deref(), Some("env"));
+        assert_eq!(p.get("project_id").as_deref(), Some("pdef"));
+        let p = profile(TWO, None, &[("MONGODB_ATLAS_PROJECT_ID", "")]).unwrap();
+        assert_eq!(p.get("project_id").as_deref(), Some("pdef"));
+        // Any MCLI variable switches the prefix: MONGODB_ATLAS_ variables are then ignored.
+        let p = profile(
+            TWO,
+            None,
+            &[("MONGODB_ATLAS_PROJECT_ID", "m"), ("MCLI_X", "1")],
+        )
+        .unwrap();
+        assert_eq!(p.get("project_id").as_deref(), Some("pdef"));
+        let p = profile(TWO, None, &[("MCLI_PROJECT_ID", "mcli")]).unwrap();
+        assert_eq!(p.get("project_id").as_deref(), Some("mcli"));
+    }
+
+    #[test]
+    fn base_url_follows_ops_manager_url_then_service() {
+        let p = profile(TWO, Some("ci"), &[]).unwrap();
+        assert_eq!(p.base_url(), CLOUD_GOV_URL);
+        let p = profile(TWO, None, &[]).unwrap();
+        assert_eq!(p.base_url(), CLOUD_URL);
+        let p = profile(
+            TWO,
+            None,
+            &[("MONGODB_ATLAS_OPS_MANAGER_URL", "http://127.0.0.1:1/")],
+        )
+        .unwrap();
+        assert_eq!(p.base_url(), "http://127.0.0.1:1/");
+    }
+
+    #[test]
+    fn rejects_bad_names_services_and_types() {
+        let err =
+            |toml: &str, flag: Option<&str>| profile(toml, flag, &[]).unwrap_err().to_string();
+        assert_eq!(
+            err(TWO, Some("my.prof")),
+            "profile should not contain '.': \"my.prof\""
+        );
+        assert!(err("[default]\norg_id = 5\n", None).ends_with("config.toml: expected string"));
+        assert!(err("[default]\norg_id = 5\n", None).starts_with("invalid org_id in "));
+        assert!(err("default = 'x'\n", None).starts_with("invalid default in "));
+        let p = profile("[default]\nservice = 'other'\n", None, &[]).unwrap();
+        assert_eq!(
+            p.check_service().unwrap_err().to_string(),
+            "unsupported service: other"
+        );
+    }
+
+    #[test]
+    fn parse_errors_give_position_but_never_content() {
+        let secret = "[default]\nprivate_api_key = 'super-secret\n";
+        let err = profile(secret, None, &[]).unwrap_err().to_string();
+        assert!(err.starts_with("cannot parse "), "{err}");
+        assert!(err.contains(" at line 2, column "), "{err}");
+        assert!(!err.contains("super-secret"), "{err}");
+        let err = parse_toml(b"a = 1\nb = \xff\n").unwrap_err();
+        assert_eq!(err, "invalid UTF-8 at line 2, column 5");
+    }
+
+    #[test]
+    fn http_timeout_must_be_a_positive_integer() {
+        let p = profile("", None, &[]).unwrap();
+        assert_eq!(p.http_timeout_secs().unwrap(), 120);
+        let p = profile("http_timeout = 7\n", None, &[]).unwrap();
+        assert_eq!(p.http_timeout_secs().unwrap(), 7);
+        let p = profile("", None, &[("MONGODB_ATLAS_HTTP_TIMEOUT", "0")]).unwrap();
+        assert_eq!(
+            p.http_timeout_secs().unwrap_err().to_string(),
+            "invalid http_timeout \"0\""
+        );
+    }
+
+    #[test]
+    fn relative_xdg_config_home_is_an_error() {
+        let env = Env::from_pairs([("XDG_CONFIG_HOME", "rel/dir")]);
+        if !cfg!(any(target_os = "macos", windows)) {
+            assert_eq!(
+                config_path(&env).unwrap_err().to_string(),
+                "path in $XDG_CONFIG_HOME is relative"
+            );
+            let env = Env::from_pairs([("XDG_CONFIG_HOME", "/x")]);
+            assert_eq!(
+                config_path(&env).unwrap(),
+                PathBuf::from("/x/atlascli/config.toml")
+            );
+            let env = Env::from_pairs([("HOME", "/h")]);
+            assert_eq!(
+                config_path(&env).unwrap(),
+                PathBuf::from("/h/.config/atlascli/config.toml")
+            );
+        }
+    }
+}

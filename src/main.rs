@@ -1,0 +1,85 @@
+//! `atlas`: a faithful Rust clone of the MongoDB Atlas CLI's `atlas api programmaticApiKeys`
+//! commands. `main` turns the result of `run` into stderr text and an exit code; `run` is the
+//! list of stages a command goes through.
+
+mod auth;
+mod body;
+mod cli;
+mod command;
+mod completion;
+mod config;
+mod error;
+mod executor;
+mod flags;
+mod help;
+mod operations;
+mod output;
+mod output_file;
+mod proxy;
+mod request;
+mod secret;
+mod template;
+
+use anyhow::{Context, Result};
+
+use crate::cli::Invocation;
+use crate::config::{ConfigFile, Env};
+use crate::executor::Executor;
+use crate::proxy::ProxySettings;
+
+fn main() {
+    restore_default_sigpipe();
+    let code = match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            error::FAILURE
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run() -> Result<i32> {
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let args = match cli::parse(&argv)? {
+        Invocation::Print(text) => {
+            output::write_stdout(&text)?;
+            return Ok(error::SUCCESS);
+        }
+        Invocation::PrintError(text) => {
+            eprint!("{text}");
+            return Ok(error::SUCCESS);
+        }
+        Invocation::Run(args) => args,
+    };
+    let env = Env::from_process();
+    let config = ConfigFile::load(&config::config_path(&env)?)?;
+    let profile = config.profile(args.profile(), &env)?;
+    profile.check_service()?;
+    let command = cli::command_request(args, &profile, &mut std::io::stderr())?;
+    let body = match command.operation.has_body() {
+        true => Some(body::read_body(command.file.as_deref())?),
+        false => None,
+    };
+    let format = output::response_format(&command.output);
+    let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
+    let executor = Executor::new(profile.http_timeout_secs()?, ProxySettings::from_env(&env))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let response = runtime.block_on(executor.execute(request, &profile.credentials()))?;
+    output::write_response(&command, &response)?;
+    Ok(error::SUCCESS)
+}
+
+/// Go programs die quietly on a closed stdout pipe; Rust ignores SIGPIPE unless told not to.
+fn restore_default_sigpipe() {
+    // SAFETY: setting a signal disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
