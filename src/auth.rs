@@ -24,16 +24,6 @@ pub enum Credentials {
     },
 }
 
-impl Credentials {
-    /// The secret values that must never appear in any output but the API's own body.
-    pub fn secrets(&self) -> Vec<&str> {
-        match self {
-            Credentials::None => Vec::new(),
-            Credentials::ApiKeys { private, .. } => vec![private.expose().as_str()],
-        }
-    }
-}
-
 /// What the server asked for in a 401: the digest challenge, if there is one we can answer.
 pub enum Challenge {
     /// Not a 401, or a 401 without `WWW-Authenticate`: the response is final.
@@ -64,17 +54,14 @@ fn check_digest_challenge(value: &str) -> Result<(), String> {
     let mut has_nonce = false;
     for (name, param_value) in challenge_params(params) {
         match name.to_ascii_lowercase().as_str() {
-            "algorithm" => {
+            "algorithm"
                 if !param_value.eq_ignore_ascii_case("MD5")
-                    && !param_value.eq_ignore_ascii_case("SHA-256")
-                {
-                    return Err(format!("algorithm {param_value} is not supported"));
-                }
+                    && !param_value.eq_ignore_ascii_case("SHA-256") =>
+            {
+                return Err(format!("algorithm {param_value} is not supported"));
             }
-            "qop" => {
-                if !param_value.split(',').any(|q| q.trim() == "auth") {
-                    return Err(format!("qop {param_value} is not supported"));
-                }
+            "qop" if !param_value.split(',').any(|q| q.trim() == "auth") => {
+                return Err(format!("qop {param_value} is not supported"));
             }
             "nonce" => has_nonce = !param_value.is_empty(),
             _ => {}

@@ -35,10 +35,6 @@ impl OperationArgs {
     pub fn profile(&self) -> Option<&str> {
         self.flags.get("profile")
     }
-
-    pub fn debug(&self) -> bool {
-        self.flags.is_true("debug")
-    }
 }
 
 /// Parses argv (without the program name).
@@ -172,6 +168,7 @@ fn is_version_name(s: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
     use crate::config::{ConfigFile, Env};

@@ -10,18 +10,18 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
-    PowerShell,
+    Powershell,
 }
 
 impl Shell {
-    pub const ALL: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell];
+    pub const ALL: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell];
 
     pub fn name(self) -> &'static str {
         match self {
             Shell::Bash => "bash",
             Shell::Zsh => "zsh",
             Shell::Fish => "fish",
-            Shell::PowerShell => "powershell",
+            Shell::Powershell => "powershell",
         }
     }
 
@@ -37,7 +37,7 @@ impl Shell {
             Shell::Fish => {
                 "Generate the autocompletion script for the fish shell.\n\nTo load completions in your current shell session:\n\n\tatlas completion fish | source\n\nTo load completions for every new session, execute once:\n\n\tatlas completion fish > ~/.config/fish/completions/atlas.fish\n\nYou will need to start a new shell for this setup to take effect."
             }
-            Shell::PowerShell => {
+            Shell::Powershell => {
                 "Generate the autocompletion script for powershell.\n\nTo load completions in your current shell session:\n\n\tatlas completion powershell | Out-String | Invoke-Expression\n\nTo load completions for every new session, add the output of the above command\nto your powershell profile."
             }
         }
@@ -51,7 +51,7 @@ impl Shell {
             Shell::Bash => clap_complete::Shell::Bash,
             Shell::Zsh => clap_complete::Shell::Zsh,
             Shell::Fish => clap_complete::Shell::Fish,
-            Shell::PowerShell => clap_complete::Shell::PowerShell,
+            Shell::Powershell => clap_complete::Shell::PowerShell,
         };
         clap_complete::generate(shell, &mut command, "atlas", &mut out);
         out

@@ -80,6 +80,7 @@ impl Env {
         }
     }
 
+    #[cfg(test)]
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
         Env {
             vars: pairs
@@ -155,10 +156,6 @@ impl ConfigFile {
             path: path.to_path_buf(),
             table,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The profile tables, in file order.
@@ -261,6 +258,7 @@ fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 
 /// The chosen profile, with the file's top level and the environment layered over it.
 #[derive(Debug)]
+#[allow(dead_code)] // name and path are read by the credentials' hints (DECISIONS D13)
 pub struct Profile {
     pub name: String,
     path: PathBuf,
@@ -282,10 +280,6 @@ impl Profile {
                 Some(toml::Value::Integer(i)) => Some(i.to_string()),
                 _ => None,
             })
-    }
-
-    pub fn config_path(&self) -> &Path {
-        &self.path
     }
 
     /// Rejects a `service` other than cloud or cloudgov.
@@ -331,6 +325,7 @@ impl Profile {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
 

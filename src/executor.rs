@@ -36,7 +36,8 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(timeout_secs: u64, proxies: ProxySettings) -> Result<Executor> {
+    /// `https` says whether TLS will be needed: the OS trust store is loaded only then.
+    pub fn new(timeout_secs: u64, proxies: ProxySettings, https: bool) -> Result<Executor> {
         // One process-wide TLS provider; a second install attempt is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
@@ -44,6 +45,9 @@ impl Executor {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(Duration::from_secs(timeout_secs))
             .no_proxy();
+        if !https {
+            builder = builder.tls_certs_only(Vec::new());
+        }
         if !proxies.is_empty() {
             builder = builder.proxy(reqwest::Proxy::custom(move |url| proxies.proxy_for(url)));
         }

@@ -466,6 +466,7 @@ fn push_escaped(out: &mut String, c: char, quote: char) {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
 

@@ -66,7 +66,12 @@ fn run() -> Result<i32> {
     };
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
-    let executor = Executor::new(profile.http_timeout_secs()?, ProxySettings::from_env(&env))?;
+    let https = request.url().scheme() == "https";
+    let executor = Executor::new(
+        profile.http_timeout_secs()?,
+        ProxySettings::from_env(&env),
+        https,
+    )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -27,17 +27,6 @@ pub enum Method {
     Delete,
 }
 
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-}
-
 /// The type of a parameter, which is also the type of its flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamType {
@@ -118,16 +107,14 @@ impl Operation {
     pub fn parameters(&self) -> impl Iterator<Item = &'static Parameter> {
         self.url_parameters.iter().chain(self.query_parameters)
     }
-
-    /// True when `name` is this operation's command name or one of its aliases.
-    pub fn is_named(&self, name: &str) -> bool {
-        self.command_name == name || self.aliases.contains(&name)
-    }
 }
 
 /// Finds an operation by command name or alias (exact, case-sensitive, as cobra matches).
+#[cfg(test)]
 pub fn find(name: &str) -> Option<&'static Operation> {
-    OPERATIONS.iter().find(|op| op.is_named(name))
+    OPERATIONS
+        .iter()
+        .find(|op| op.command_name == name || op.aliases.contains(&name))
 }
 
 /// All operations, in the order the reference lists them.

@@ -162,6 +162,7 @@ fn escape(s: &str, also_keep: impl Fn(u8) -> bool, space_as_plus: bool) -> Strin
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
     use crate::operations::find;

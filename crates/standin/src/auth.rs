@@ -1,0 +1,67 @@
+//! The authentication gate in front of the routes: deciding whether a request carries valid
+//! credentials for the configured [`Auth`], and building the 401 that asks for them.
+
+use std::sync::Mutex;
+
+use crate::atlas_error::{AtlasError, UNAUTHORIZED_BODY};
+use crate::config::Auth;
+use crate::digest::{self, Expected, NonceBook};
+use crate::http::Response;
+use crate::random;
+use crate::recorded::Recorded;
+use crate::ERROR_CONTENT_TYPE;
+
+/// True when `req` may pass (no side effects: a nonce can be answered more than once).
+pub fn is_authorized(auth: &Auth, nonces: &Mutex<NonceBook>, req: &Recorded) -> bool {
+    match auth {
+        Auth::None => true,
+        Auth::Bearer { token } => req.header("authorization").is_some_and(|v| {
+            v.split_once(' ').is_some_and(|(scheme, t)| {
+                scheme.eq_ignore_ascii_case("bearer") && t.trim() == token
+            })
+        }),
+        Auth::Digest {
+            public_key,
+            private_key,
+            algorithm,
+            qop,
+        } => {
+            let Some(header) = req.header("authorization") else {
+                return false;
+            };
+            let expected = Expected {
+                username: public_key,
+                password: private_key,
+                algorithm: *algorithm,
+                qop: qop.as_deref(),
+            };
+            let book = nonces.lock().unwrap_or_else(|e| e.into_inner());
+            digest::verify(&expected, &req.method, &req.target, header, |n| {
+                book.contains(n)
+            })
+        }
+    }
+}
+
+/// The 401 for a request that did not pass: a fresh digest challenge with Atlas' pretty body,
+/// or an Atlas JSON error for bearer auth.
+pub fn unauthorized(auth: &Auth, nonces: &Mutex<NonceBook>) -> Response {
+    match auth {
+        Auth::Digest { algorithm, qop, .. } => {
+            let nonce = random::nonce();
+            let value = digest::challenge(*algorithm, qop.as_deref(), &nonce);
+            nonces
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .issue(nonce);
+            Response::new(401, Some(ERROR_CONTENT_TYPE), UNAUTHORIZED_BODY)
+                .with_header("Www-Authenticate", &value)
+        }
+        Auth::Bearer { .. } | Auth::None => {
+            let error = AtlasError::unauthorized();
+            Response::new(401, Some(ERROR_CONTENT_TYPE), error.to_json().to_string())
+                .with_header("Www-Authenticate", "Bearer realm=\"MMS Public API\"")
+                .with_header("X-Error-Code", error.code)
+        }
+    }
+}

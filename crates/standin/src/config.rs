@@ -1,0 +1,73 @@
+//! Configuration of a stand-in: which authentication it demands and which org/project exist.
+
+use crate::{GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY};
+
+/// Hash algorithm announced in the digest challenge and used to verify answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// `algorithm=MD5` (what Atlas announces).
+    Md5,
+    /// `algorithm=SHA-256` (RFC 7616).
+    Sha256,
+}
+
+impl Algorithm {
+    /// The token used in the `algorithm` parameter.
+    pub fn token(self) -> &'static str {
+        match self {
+            Algorithm::Md5 => "MD5",
+            Algorithm::Sha256 => "SHA-256",
+        }
+    }
+}
+
+/// How requests must authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// HTTP digest (RFC 7616) with the given credentials, as Atlas API keys do.
+    Digest {
+        public_key: String,
+        private_key: String,
+        algorithm: Algorithm,
+        /// `Some("auth")` to announce `qop="auth"`, `None` for the RFC 2069 form.
+        qop: Option<String>,
+    },
+    /// Every request is allowed.
+    None,
+    /// `Authorization: Bearer <token>` must match.
+    Bearer { token: String },
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth::Digest {
+            public_key: PUBLIC_KEY.to_string(),
+            private_key: PRIVATE_KEY.to_string(),
+            algorithm: Algorithm::Md5,
+            qop: Some("auth".to_string()),
+        }
+    }
+}
+
+/// Everything [`crate::StandIn::start`] needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub auth: Auth,
+    /// The only organization that exists; any other id gets a 404 `ORG_NOT_FOUND`.
+    pub org_id: String,
+    /// The only project that exists; any other id gets a 404 `GROUP_NOT_FOUND`.
+    pub group_id: String,
+    /// Start with two keys (one org key with an access-list entry, one project key).
+    pub seed_keys: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            auth: Auth::default(),
+            org_id: ORG_ID.to_string(),
+            group_id: GROUP_ID.to_string(),
+            seed_keys: false,
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! One client connection: read requests in a keep-alive loop, record each, then answer it
+//! with the next scripted fault or canned response, the auth challenge, or the routes.
+
+use std::io::{BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::atlas_error::AtlasError;
+use crate::auth;
+use crate::fault::Fault;
+use crate::http::{self, ReadError, Response};
+use crate::routes::{self, Ctx};
+use crate::server::{Scripted, Shared};
+use crate::ERROR_CONTENT_TYPE;
+
+/// What to do with the connection after an answer.
+enum Next {
+    KeepOpen,
+    Close,
+}
+
+/// Serve `stream` until the client closes it, an answer closes it, or the server stops.
+pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    while !shared.is_stopping() {
+        let read = http::read_request(&mut reader, || {
+            writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+            writer.flush()
+        });
+        let mut req = match read {
+            Ok(req) => req,
+            Err(ReadError::Closed) | Err(ReadError::Io(_)) => break,
+            Err(ReadError::Bad(detail)) => {
+                let error = AtlasError::bad_request(&format!("Malformed HTTP request: {detail}."));
+                let resp =
+                    Response::new(400, Some(ERROR_CONTENT_TYPE), error.to_json().to_string());
+                let _ = http::write_response(&mut writer, &resp, true);
+                linger(&mut reader, &writer);
+                break;
+            }
+        };
+        req.authorized = auth::is_authorized(&shared.config.auth, &shared.nonces, &req);
+        let keep_alive = http::keep_alive(&req);
+        let head_only = req.method == "HEAD";
+        shared.record(req.clone());
+        let next = match shared.next_scripted() {
+            Some(Scripted::Fault(fault)) => {
+                apply_fault(&shared, &mut writer, fault, keep_alive, head_only)
+            }
+            Some(Scripted::Canned(canned)) => {
+                send(&mut writer, &canned.to_response(), keep_alive, head_only)
+            }
+            None => {
+                let resp = if req.authorized {
+                    let ctx = Ctx {
+                        base_url: &shared.base_url,
+                        state: &shared.state,
+                    };
+                    routes::handle(&ctx, &req)
+                } else {
+                    auth::unauthorized(&shared.config.auth, &shared.nonces)
+                };
+                send(&mut writer, &resp, keep_alive, head_only)
+            }
+        };
+        if let Next::Close = next {
+            break;
+        }
+    }
+    let _ = writer.shutdown(Shutdown::Both);
+}
+
+/// Half-close and discard what the client is still sending, so that unread input does not
+/// turn the close into a reset that could destroy the answer before the client reads it.
+fn linger(reader: &mut BufReader<TcpStream>, writer: &TcpStream) {
+    let _ = writer.shutdown(Shutdown::Write);
+    let _ = writer.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 8192];
+    let mut drained = 0usize;
+    while drained < 1024 * 1024 {
+        match reader.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
+/// Write `resp` (head only for a HEAD request: same Content-Length, no body).
+fn send(writer: &mut TcpStream, resp: &Response, keep_alive: bool, head_only: bool) -> Next {
+    let mut bytes = http::encode_response(resp, !keep_alive);
+    if head_only && !http::bodiless(resp.status) {
+        bytes.truncate(bytes.len() - resp.body.len());
+    }
+    let written = writer.write_all(&bytes).and_then(|()| writer.flush());
+    match written {
+        Ok(()) if keep_alive => Next::KeepOpen,
+        _ => Next::Close,
+    }
+}
+
+fn apply_fault(
+    shared: &Shared,
+    writer: &mut TcpStream,
+    fault: Fault,
+    keep_alive: bool,
+    head_only: bool,
+) -> Next {
+    match fault {
+        Fault::Stall => {
+            shared.wait_until_stopping();
+            Next::Close
+        }
+        Fault::DropMidBody => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: 1000\r\n\r\n{{\"links\":[",
+                crate::SUCCESS_CONTENT_TYPE
+            );
+            let _ = writer.write_all(head.as_bytes());
+            let _ = writer.flush();
+            Next::Close
+        }
+        Fault::Close => Next::Close,
+        Fault::Status {
+            status,
+            retry_after,
+            body,
+        } => {
+            let mut resp = Response::new(status, Some(ERROR_CONTENT_TYPE), body);
+            if let Some(value) = retry_after {
+                resp = resp.with_header("Retry-After", &value);
+            }
+            send(writer, &resp, keep_alive, head_only)
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The running stand-in: the listener on 127.0.0.1, its accept thread, the state shared with
+//! connection threads, and the test-facing handle [`StandIn`].
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crate::canned::Canned;
+use crate::config::Config;
+use crate::connection;
+use crate::digest::NonceBook;
+use crate::fault::Fault;
+use crate::recorded::Recorded;
+use crate::state::State;
+
+/// One scripted answer, consumed by the next request (FIFO across canned and faults).
+#[derive(Debug, Clone)]
+pub(crate) enum Scripted {
+    Canned(Canned),
+    Fault(Fault),
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Everything the accept thread and the connection threads share.
+pub(crate) struct Shared {
+    pub config: Config,
+    pub base_url: String,
+    pub state: Mutex<State>,
+    pub nonces: Mutex<NonceBook>,
+    requests: Mutex<Vec<Recorded>>,
+    script: Mutex<VecDeque<Scripted>>,
+    stopping: Mutex<bool>,
+    stopped: Condvar,
+    connections: Mutex<HashMap<u64, TcpStream>>,
+}
+
+impl Shared {
+    pub fn record(&self, req: Recorded) {
+        lock(&self.requests).push(req);
+    }
+
+    pub fn next_scripted(&self) -> Option<Scripted> {
+        lock(&self.script).pop_front()
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *lock(&self.stopping)
+    }
+
+    /// Block until the server is dropped.
+    pub fn wait_until_stopping(&self) {
+        let guard = lock(&self.stopping);
+        let _guard = self
+            .stopped
+            .wait_while(guard, |stopping| !*stopping)
+            .unwrap_or_else(|e| e.into_inner());
+    }
+
+    fn stop(&self) {
+        *lock(&self.stopping) = true;
+        self.stopped.notify_all();
+    }
+}
+
+/// A running stand-in on `127.0.0.1:<port>`; stops (and joins its threads) when dropped.
+pub struct StandIn {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl StandIn {
+    /// Start on a free port.
+    pub fn start(config: Config) -> io::Result<StandIn> {
+        StandIn::start_on(config, 0)
+    }
+
+    /// Start on a given port (0 = any free one).
+    pub fn start_on(config: Config, port: u16) -> io::Result<StandIn> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let state = State::new(&config.org_id, &config.group_id, config.seed_keys);
+        let shared = Arc::new(Shared {
+            config,
+            base_url,
+            state: Mutex::new(state),
+            nonces: Mutex::new(NonceBook::default()),
+            requests: Mutex::new(Vec::new()),
+            script: Mutex::new(VecDeque::new()),
+            stopping: Mutex::new(false),
+            stopped: Condvar::new(),
+            connections: Mutex::new(HashMap::new()),
+        });
+        let for_thread = Arc::clone(&shared);
+        let accept = thread::Builder::new()
+            .name(format!("standin-accept-{}", addr.port()))
+            .spawn(move || accept_loop(for_thread, listener))?;
+        Ok(StandIn {
+            shared,
+            addr,
+            accept: Some(accept),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every request received so far, in order (unauthenticated digest legs included).
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Forget the requests received so far.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+    }
+
+    /// Queue a response for the next request (any path, before any auth check).
+    pub fn push_response(&self, canned: Canned) {
+        lock(&self.shared.script).push_back(Scripted::Canned(canned));
+    }
+
+    /// Queue a fault for the next request (same queue as [`StandIn::push_response`]).
+    pub fn push_fault(&self, fault: Fault) {
+        lock(&self.shared.script).push_back(Scripted::Fault(fault));
+    }
+
+    /// Snapshot of the in-memory state (keys unmasked, access lists, project members).
+    pub fn state(&self) -> serde_json::Value {
+        lock(&self.shared.state).snapshot()
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.shared.stop();
+        // Wake the accept thread; only join it when the wake-up connection got through.
+        let woke = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2)).is_ok();
+        if let Some(handle) = self.accept.take() {
+            if woke {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    let mut next_id: u64 = 0;
+    for incoming in listener.incoming() {
+        if shared.is_stopping() {
+            break;
+        }
+        let stream = match incoming {
+            Ok(stream) => stream,
+            Err(_) => {
+                thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        workers.retain(|w| !w.is_finished());
+        next_id += 1;
+        let id = next_id;
+        if let Ok(clone) = stream.try_clone() {
+            lock(&shared.connections).insert(id, clone);
+        }
+        let for_thread = Arc::clone(&shared);
+        let spawned = thread::Builder::new()
+            .name(format!("standin-conn-{id}"))
+            .spawn(move || {
+                connection::serve(Arc::clone(&for_thread), stream);
+                lock(&for_thread.connections).remove(&id);
+            });
+        match spawned {
+            Ok(handle) => workers.push(handle),
+            Err(_) => {
+                if let Some(s) = lock(&shared.connections).remove(&id) {
+                    let _ = s.shutdown(Shutdown::Both);
+                }
+            }
+        }
+    }
+    for stream in lock(&shared.connections).values() {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+}

@@ -1,0 +1,187 @@
+//! Shared by the integration tests: a sandbox (temporary HOME with its own config.toml,
+//! a scrubbed environment) and a runner for the built `atlas` binary.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Obviously fake credentials, used everywhere in tests.
+pub const PUBLIC_KEY: &str = "fakepublic";
+pub const PRIVATE_KEY: &str = "00000000-fake-fake-fake-000000000000";
+pub const ORG: &str = "a0123456789abcdef012345a";
+pub const GROUP: &str = "b0123456789abcdef012345b";
+pub const KEY_ID: &str = "698c46bee3bbe1ace0f31aec";
+
+pub const REMINDER: &str = "warning: using default API version '2023-01-01'; consider pinning a version to ensure consisentcy when updating the CLI\n";
+
+/// A temporary HOME for one test, removed on drop.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+/// What the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Asserts exit 1 with exactly these stderr lines.
+    pub fn assert_error(&self, stderr: &str) {
+        assert_eq!(self.stderr, stderr, "stderr of {self:?}");
+        assert_eq!(self.code, 1, "exit code of {self:?}");
+    }
+}
+
+/// What stdin is for the run.
+pub enum Stdin {
+    /// `/dev/null`: a character device, so not "piped".
+    Null,
+    /// A pipe that delivers these bytes and is then closed.
+    Bytes(Vec<u8>),
+    /// A pipe that stays open and silent for the whole run.
+    Silent,
+    /// A regular file redirected to stdin.
+    File(PathBuf),
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::Builder::new().prefix("atlas-test-").tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home/.config/atlascli")).unwrap();
+        Sandbox { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("home/.config/atlascli/config.toml")
+    }
+
+    pub fn write_config(&self, toml: &str) {
+        std::fs::write(self.config_path(), toml).unwrap();
+    }
+
+    /// A config with the fake keys pointing at `base_url`.
+    pub fn write_api_key_config(&self, base_url: &str) {
+        self.write_config(&format!(
+            "[default]\npublic_api_key = '{PUBLIC_KEY}'\nprivate_api_key = '{PRIVATE_KEY}'\nops_manager_url = '{base_url}'\n"
+        ));
+    }
+
+    pub fn write_file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// The command with a scrubbed environment: only PATH and the sandbox HOME.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_atlas"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .current_dir(self.dir.path());
+        command
+    }
+
+    pub fn run(&self, args: &[&str], stdin: Stdin) -> Run {
+        self.run_with(self.command(args), stdin)
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)], stdin: Stdin) -> Run {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        self.run_with(command, stdin)
+    }
+
+    pub fn run_with(&self, mut command: Command, stdin: Stdin) -> Run {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut keep_open = None;
+        match &stdin {
+            Stdin::Null => {
+                command.stdin(Stdio::null());
+            }
+            Stdin::Bytes(_) | Stdin::Silent => {
+                command.stdin(Stdio::piped());
+            }
+            Stdin::File(path) => {
+                command.stdin(std::fs::File::open(path).unwrap());
+            }
+        }
+        let mut child = command.spawn().expect("the atlas binary runs");
+        match stdin {
+            Stdin::Bytes(bytes) => {
+                let mut pipe = child.stdin.take().unwrap();
+                std::thread::spawn(move || {
+                    let _ = pipe.write_all(&bytes);
+                });
+            }
+            Stdin::Silent => keep_open = child.stdin.take(),
+            _ => {}
+        }
+        let output = wait_bounded(child, Duration::from_secs(60));
+        drop(keep_open);
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: output.stdout,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Waits for the child, killing it if it runs past `limit` (a test must never hang).
+fn wait_bounded(child: Child, limit: Duration) -> std::process::Output {
+    let pid = child.id();
+    let start = Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    loop {
+        if let Ok(output) = rx.recv_timeout(Duration::from_millis(100)) {
+            return output.unwrap();
+        }
+        if start.elapsed() > limit {
+            // SAFETY: sending SIGKILL to our own child process.
+            unsafe {
+                libc_kill(pid as i32, 9);
+            }
+            panic!("atlas did not finish within {limit:?}");
+        }
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+/// The operation path words.
+pub fn op(name: &str) -> Vec<&str> {
+    vec!["api", "programmaticApiKeys", name]
+}
+
+/// `op` plus more arguments.
+pub fn args<'a>(name: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut v = op(name);
+    v.extend_from_slice(more);
+    v
+}
+
+pub fn shared(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path)
+}
