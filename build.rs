@@ -18,7 +18,11 @@ fn main() {
     }
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
     if let Some(version) = output(&rustc, &["--version"]) {
-        let number = version.split_whitespace().nth(1).unwrap_or(&version).to_string();
+        let number = version
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or(&version)
+            .to_string();
         println!("cargo:rustc-env=ATLAS_RUSTC_VERSION={number}");
     }
     println!("cargo:rerun-if-changed=.git/HEAD");

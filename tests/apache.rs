@@ -54,7 +54,10 @@ fn start_apache() -> Option<Apache> {
         return None;
     }
     // Apache drops to www-data: everything it reads must be world-readable.
-    let dir = tempfile::Builder::new().prefix("atlas-apache-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("atlas-apache-")
+        .tempdir()
+        .unwrap();
     let root = dir.path();
     set_mode(root, 0o755);
     let cgi = root.join("echo.cgi");
@@ -154,7 +157,15 @@ fn mod_auth_digest_accepts_our_answers() {
     let run = sandbox.run(
         &args(
             "listOrgApiKeys",
-            &["--orgId", ORG, "--itemsPerPage", "5", "--pretty", "--version", "2023-01-01"],
+            &[
+                "--orgId",
+                ORG,
+                "--itemsPerPage",
+                "5",
+                "--pretty",
+                "--version",
+                "2023-01-01",
+            ],
         ),
         Stdin::Null,
     );
@@ -172,7 +183,10 @@ fn mod_auth_digest_accepts_our_answers() {
     let body = br#"{"desc":"from apache test","roles":["ORG_READ_ONLY"]}"#;
     let file = sandbox.write_file("key.json", body);
     let run = sandbox.run(
-        &args("createOrgApiKey", &["--orgId", ORG, "--file", file.to_str().unwrap()]),
+        &args(
+            "createOrgApiKey",
+            &["--orgId", ORG, "--file", file.to_str().unwrap()],
+        ),
         Stdin::Null,
     );
     assert_eq!(run.code, 0, "{run:?}");
@@ -189,7 +203,17 @@ fn mod_auth_digest_rejects_a_wrong_private_key() {
     let Some(apache) = start_apache() else { return };
     let sandbox = sandbox_for(&apache, "11111111-fake-fake-fake-111111111111");
     let run = sandbox.run(
-        &args("getOrgApiKey", &["--orgId", ORG, "--apiUserId", KEY_ID, "--version", "2023-01-01"]),
+        &args(
+            "getOrgApiKey",
+            &[
+                "--orgId",
+                ORG,
+                "--apiUserId",
+                KEY_ID,
+                "--version",
+                "2023-01-01",
+            ],
+        ),
         Stdin::Null,
     );
     run.assert_error("Error: server returned an error response code\n");

@@ -56,7 +56,10 @@ pub enum Stdin {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
-        let dir = tempfile::Builder::new().prefix("atlas-test-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("atlas-test-")
+            .tempdir()
+            .unwrap();
         std::fs::create_dir_all(dir.path().join("home/.config/atlascli")).unwrap();
         Sandbox { dir }
     }
@@ -183,5 +186,7 @@ pub fn args<'a>(name: &'a str, more: &[&'a str]) -> Vec<&'a str> {
 }
 
 pub fn shared(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(path)
 }
