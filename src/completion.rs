@@ -45,6 +45,9 @@ impl Shell {
 
     /// The completion script for this shell.
     pub fn script(self) -> Vec<u8> {
+        if self == Shell::Fish {
+            return fish_script().into_bytes();
+        }
         let mut command = clap_command(Command::Root);
         let mut out = Vec::new();
         let shell = match self {
@@ -56,6 +59,68 @@ impl Shell {
         clap_complete::generate(shell, &mut command, "atlas", &mut out);
         out
     }
+}
+
+/// fish: clap_complete's fish script stops two levels deep, so this one is written here.
+/// `__atlas_path` rebuilds the command path typed so far (skipping flags and their values);
+/// each completion is offered only where that path matches.
+fn fish_script() -> String {
+    let mut valued: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    let mut stack = vec![(Command::Root, String::new())];
+    while let Some((command, path)) = stack.pop() {
+        let condition = format!("-n '__atlas_path_is \"{path}\"'");
+        for child in command.children() {
+            for name in std::iter::once(child.name()).chain(child.aliases().iter().copied()) {
+                lines.push(format!(
+                    "complete -c atlas {condition} -f -a {} -d {}",
+                    fish_quote(name),
+                    fish_quote(&child.short())
+                ));
+                let child_path = if path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{path} {name}")
+                };
+                stack.push((child, child_path));
+            }
+        }
+        for flag in command.flags().flags.iter().filter(|f| !f.hidden) {
+            let mut line = format!("complete -c atlas {condition}");
+            for name in std::iter::once(flag.name).chain(flag.aliases.iter().copied()) {
+                line.push_str(&format!(" -l {name}"));
+            }
+            if let Some(c) = flag.shorthand {
+                line.push_str(&format!(" -s {c}"));
+            }
+            if flag.kind != FlagKind::Bool {
+                line.push_str(if matches!(flag.name, "file" | "outputFile") {
+                    " -r -F"
+                } else {
+                    " -r -f"
+                });
+                for name in std::iter::once(flag.name).chain(flag.aliases.iter().copied()) {
+                    valued.push(format!("--{name}"));
+                }
+                if let Some(c) = flag.shorthand {
+                    valued.push(format!("-{c}"));
+                }
+            }
+            line.push_str(&format!(" -d {}", fish_quote(&flag.usage)));
+            lines.push(line);
+        }
+    }
+    valued.sort();
+    valued.dedup();
+    format!(
+        "# fish completion for atlas\nfunction __atlas_path\n    set -l tokens (commandline -opc)\n    set -e tokens[1]\n    set -l path\n    set -l skip 0\n    for t in $tokens\n        if test $skip -eq 1\n            set skip 0\n            continue\n        end\n        switch $t\n            case {}\n                set skip 1\n            case '-*'\n            case '*'\n                set path $path $t\n        end\n    end\n    string join ' ' -- $path\nend\n\nfunction __atlas_path_is\n    test (__atlas_path) = \"$argv[1]\"\nend\n\ncomplete -c atlas -f\n{}\n",
+        valued.join(" "),
+        lines.join("\n")
+    )
+}
+
+fn fish_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// Mirrors one node of our tree (and its sub-tree) as a clap command, for clap_complete only.
@@ -74,6 +139,7 @@ fn clap_command(command: Command) -> clap::Command {
         }
         let mut arg = clap::Arg::new(flag.name)
             .long(flag.name)
+            .visible_aliases(flag.aliases)
             .help(flag.usage.clone())
             .global(flag.inherited);
         if let Some(c) = flag.shorthand {
