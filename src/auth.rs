@@ -24,6 +24,16 @@ pub enum Credentials {
     },
 }
 
+impl Credentials {
+    /// The secret values that must never appear in debug output.
+    pub fn secrets(&self) -> Vec<Secret<String>> {
+        match self {
+            Credentials::None => Vec::new(),
+            Credentials::ApiKeys { private, .. } => vec![private.clone()],
+        }
+    }
+}
+
 /// What the server asked for in a 401: the digest challenge, if there is one we can answer.
 pub enum Challenge {
     /// Not a 401, or a 401 without `WWW-Authenticate`: the response is final.

@@ -35,6 +35,10 @@ impl OperationArgs {
     pub fn profile(&self) -> Option<&str> {
         self.flags.get("profile")
     }
+
+    pub fn debug(&self) -> bool {
+        self.flags.is_true("debug")
+    }
 }
 
 /// Parses argv (without the program name).

@@ -8,14 +8,18 @@ mod cli;
 mod command;
 mod completion;
 mod config;
+mod dump;
 mod error;
 mod executor;
 mod flags;
 mod help;
+mod http_date;
 mod operations;
 mod output;
 mod output_file;
 mod proxy;
+mod random;
+mod redact;
 mod request;
 mod secret;
 mod template;
@@ -24,6 +28,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::Invocation;
 use crate::config::{ConfigFile, Env};
+use crate::dump::Dumper;
 use crate::executor::Executor;
 use crate::proxy::ProxySettings;
 
@@ -58,6 +63,7 @@ fn run() -> Result<i32> {
     let env = Env::from_process();
     let config = ConfigFile::load(&config::config_path(&env)?)?;
     let profile = config.profile(args.profile(), &env)?;
+    let debug = args.debug();
     profile.check_service()?;
     let command = cli::command_request(args, &profile, &mut std::io::stderr())?;
     let body = match command.operation.has_body() {
@@ -66,19 +72,33 @@ fn run() -> Result<i32> {
     };
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
+    let credentials = profile.credentials();
+    let dumper = debug.then(|| Dumper::new(credentials.secrets()));
     let https = request.url().scheme() == "https";
     let executor = Executor::new(
         profile.http_timeout_secs()?,
         ProxySettings::from_env(&env),
         https,
+        dumper,
     )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let response = runtime.block_on(executor.execute(request, &profile.credentials()))?;
+    let response = runtime.block_on(until_interrupted(executor.execute(request, &credentials)))?;
     output::write_response(&command, &response)?;
     Ok(error::SUCCESS)
+}
+
+/// Runs the exchange unless SIGINT or SIGTERM comes first: then `Error: interrupted`, at once.
+async fn until_interrupted<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        _ = terminate.recv() => Err(anyhow::anyhow!("interrupted")),
+    }
 }
 
 /// Go programs die quietly on a closed stdout pipe; Rust ignores SIGPIPE unless told not to.

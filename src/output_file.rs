@@ -109,9 +109,9 @@ fn write_atomically(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<
 }
 
 fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
-    let mut attempt = 0;
+    let mut attempt = 0u32;
     loop {
-        let temp = dir.join(format!(".{name}.{}.tmp", random_suffix(attempt)));
+        let temp = dir.join(format!(".{name}.{:016x}.tmp", crate::random::u64()));
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -123,18 +123,6 @@ fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
             Err(e) => return Err(e),
         }
     }
-}
-
-/// A short random-enough name part: std's randomly keyed hasher over time, pid and attempt.
-fn random_suffix(attempt: u32) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(attempt);
-    hasher.write_u32(std::process::id());
-    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        hasher.write_u128(now.as_nanos());
-    }
-    format!("{:016x}", hasher.finish())
 }
 
 #[cfg(test)]
