@@ -340,12 +340,7 @@ fn error_chain_text(error: &(dyn StdError + 'static)) -> String {
 }
 
 fn tls_cause(error: &(dyn StdError + 'static), host: &str) -> Option<String> {
-    let rustls_error = error.downcast_ref::<rustls::Error>().or_else(|| {
-        error
-            .downcast_ref::<std::io::Error>()?
-            .get_ref()?
-            .downcast_ref::<rustls::Error>()
-    })?;
+    let rustls_error = find_rustls_error(error)?;
     let text = match rustls_error {
         rustls::Error::InvalidCertificate(cert) => match cert {
             rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. } => {
@@ -355,7 +350,7 @@ fn tls_cause(error: &(dyn StdError + 'static), host: &str) -> Option<String> {
             | rustls::CertificateError::NotValidForNameContext { .. } => {
                 format!("TLS: certificate not valid for {host:?}")
             }
-            rustls::CertificateError::UnknownIssuer => {
+            rustls::CertificateError::UnknownIssuer | rustls::CertificateError::BadSignature => {
                 "TLS: certificate signed by unknown authority".to_string()
             }
             other => format!("TLS: invalid certificate: {other:?}"),
@@ -363,6 +358,24 @@ fn tls_cause(error: &(dyn StdError + 'static), host: &str) -> Option<String> {
         other => format!("TLS: {other}"),
     };
     Some(text)
+}
+
+/// io::Error hides its inner error from `source()`: look inside each layer.
+fn find_rustls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        };
+    }
+    None
 }
 
 fn error_chain<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {

@@ -17,6 +17,7 @@ mod http_date;
 mod operations;
 mod output;
 mod output_file;
+mod preflight;
 mod proxy;
 mod random;
 mod redact;
@@ -70,6 +71,7 @@ fn run() -> Result<i32> {
         true => Some(body::read_body(command.file.as_deref())?),
         false => None,
     };
+    preflight::check_parameters(&command)?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
     let credentials = profile.credentials();

@@ -1,0 +1,114 @@
+//! Pre-flight checks before any network I/O (DECISIONS D6): ids of 24 hex digits, an IP or
+//! CIDR `--ipAddress`, and a request body that is JSON matching its operation's schema.
+//! Only the first failure is reported; unknown enum values only warn.
+
+use anyhow::{Result, bail};
+
+use crate::flags::go_quote;
+use crate::request::CommandRequest;
+
+/// URL parameters holding Atlas object ids.
+const ID_PARAMETERS: [&str; 3] = ["orgId", "groupId", "apiUserId"];
+
+/// Checks the URL parameters of a command, in the order of D6.
+pub fn check_parameters(command: &CommandRequest) -> Result<()> {
+    for param in command.operation.url_parameters {
+        let Some(value) = command.parameters.get(param.name) else {
+            continue;
+        };
+        if ID_PARAMETERS.contains(&param.name) && !is_object_id(value) {
+            bail!(
+                "invalid --{} {}: must be 24 hexadecimal digits",
+                param.name,
+                go_quote(value)
+            );
+        }
+    }
+    if let Some(value) = command.parameters.get("ipAddress")
+        && !is_ip_or_cidr(value)
+    {
+        bail!(
+            "invalid --ipAddress {}: must be an IP address or a CIDR block such as 192.0.2.0/24",
+            go_quote(value)
+        );
+    }
+    Ok(())
+}
+
+fn is_object_id(value: &str) -> bool {
+    value.len() == 24
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// An IPv4 or IPv6 address, or such an address with a `/prefix` of the right size.
+pub fn is_ip_or_cidr(value: &str) -> bool {
+    match value.split_once('/') {
+        None => value.parse::<std::net::IpAddr>().is_ok(),
+        Some((address, prefix)) => is_cidr(address, prefix),
+    }
+}
+
+fn is_cidr(address: &str, prefix: &str) -> bool {
+    let Ok(address) = address.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let max = if address.is_ipv4() { 32 } else { 128 };
+    !prefix.is_empty()
+        && prefix.len() <= 3
+        && prefix.bytes().all(|b| b.is_ascii_digit())
+        && prefix.parse::<u8>().is_ok_and(|p| p <= max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_24_lower_case_hex_digits() {
+        for ok in ["a0123456789abcdef012345a", "000000000000000000000000"] {
+            assert!(is_object_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a0123456789abcdef012345",
+            "A0123456789ABCDEF012345A",
+            "g0123456789abcdef012345a",
+            "a0123456789abcdef012345aa",
+            " a0123456789abcdef012345",
+        ] {
+            assert!(!is_object_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ip_addresses_and_cidr_blocks_parse() {
+        for ok in [
+            "192.0.2.7",
+            "10.0.0.0/8",
+            "0.0.0.0/0",
+            "192.0.2.0/32",
+            "::1",
+            "2001:db8::/32",
+            "2001:db8::1/128",
+        ] {
+            assert!(is_ip_or_cidr(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "192.0.2.0%2F24",
+            "192.0.2.0/33",
+            "2001:db8::/129",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0/8",
+            "example.com",
+            "10.0.0.0/8/8",
+            "1.2.3.4 ",
+            "10.0.0.0/0008",
+        ] {
+            assert!(!is_ip_or_cidr(bad), "{bad}");
+        }
+    }
+}

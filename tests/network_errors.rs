@@ -1,0 +1,203 @@
+//! The network error taxonomy (DECISIONS D12) through the built binary: TLS failures against a
+//! loopback HTTPS server with a test CA (trusted through `SSL_CERT_FILE`), and a DNS failure
+//! under `unshare -n`, so that no packet can leave the machine.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, date_time_ymd};
+use support::*;
+
+/// A CA and a server certificate it signed.
+struct Pki {
+    ca_pem: String,
+    server_der: Vec<u8>,
+    server_key_der: Vec<u8>,
+}
+
+fn pki(names: &[&str], expired: bool) -> Pki {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        format!("atlas test CA {:?}", std::time::Instant::now()),
+    );
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let mut params =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    if expired {
+        params.not_before = date_time_ymd(2020, 1, 1);
+        params.not_after = date_time_ymd(2021, 1, 1);
+    }
+    let server = params.signed_by(&server_key, &issuer).unwrap();
+    Pki {
+        ca_pem: ca.pem(),
+        server_der: server.der().to_vec(),
+        server_key_der: server_key.serialize_der(),
+    }
+}
+
+/// An HTTPS server on loopback answering every request with `{"ok":true}`; returns its port.
+fn https_server(pki: &Pki) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cert = rustls::pki_types::CertificateDer::from(pki.server_der.clone());
+    let key = rustls::pki_types::PrivateKeyDer::try_from(pki.server_key_der.clone()).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let Ok(connection) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let mut tls = rustls::StreamOwned::new(connection, stream);
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = br#"{"ok":true}"#;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = tls.write_all(head.as_bytes());
+                let _ = tls.write_all(body);
+                let _ = tls.flush();
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    port
+}
+
+fn get(sandbox: &Sandbox, url: &str, ca_file: &std::path::Path) -> Run {
+    sandbox.run_env(
+        &args(
+            "getOrgApiKey",
+            &[
+                "--orgId",
+                ORG,
+                "--apiUserId",
+                KEY_ID,
+                "--version",
+                "2023-01-01",
+            ],
+        ),
+        &[
+            ("MONGODB_ATLAS_OPS_MANAGER_URL", url),
+            ("SSL_CERT_FILE", ca_file.to_str().unwrap()),
+        ],
+        Stdin::Null,
+    )
+}
+
+fn target(url: &str) -> String {
+    format!("GET {url}api/atlas/v2/orgs/{ORG}/apiKeys/{KEY_ID}")
+}
+
+#[test]
+fn a_trusted_certificate_works() {
+    let pki = pki(&["localhost"], false);
+    let port = https_server(&pki);
+    let sandbox = Sandbox::new();
+    let ca = sandbox.write_file("ca.pem", pki.ca_pem.as_bytes());
+    let run = get(&sandbox, &format!("https://localhost:{port}/"), &ca);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!(run.stdout, br#"{"ok":true}"#);
+}
+
+#[test]
+fn tls_failures_are_one_line_each() {
+    let sandbox = Sandbox::new();
+    let trusted = pki(&["localhost"], false);
+    let ca = sandbox.write_file("ca.pem", trusted.ca_pem.as_bytes());
+
+    // A server whose CA is not the one we trust.
+    let port = https_server(&pki(&["localhost"], false));
+    let url = format!("https://localhost:{port}/");
+    get(&sandbox, &url, &ca).assert_error(&format!(
+        "Error: {}: TLS: certificate signed by unknown authority\n",
+        target(&url)
+    ));
+
+    // Our CA, but the certificate expired.
+    let expired = pki(&["localhost"], true);
+    let port = https_server(&expired);
+    let url = format!("https://localhost:{port}/");
+    let ca_expired = sandbox.write_file("ca-expired.pem", expired.ca_pem.as_bytes());
+    get(&sandbox, &url, &ca_expired).assert_error(&format!(
+        "Error: {}: TLS: certificate expired\n",
+        target(&url)
+    ));
+
+    // Our CA, but issued for another host.
+    let other = pki(&["other.example"], false);
+    let port = https_server(&other);
+    let ca_other = sandbox.write_file("ca-other.pem", other.ca_pem.as_bytes());
+    let url = format!("https://localhost:{port}/");
+    get(&sandbox, &url, &ca_other).assert_error(&format!(
+        "Error: {}: TLS: certificate not valid for \"localhost\"\n",
+        target(&url)
+    ));
+}
+
+#[test]
+fn an_unresolvable_host_is_one_line_and_never_leaves_the_machine() {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let probe = std::process::Command::new("unshare")
+        .args(["-n", "true"])
+        .status();
+    if !is_root || !probe.map(|s| s.success()).unwrap_or(false) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI runs as root and must run this test"
+        );
+        eprintln!("skipped: unshare -n is not available");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config("http://atlas.invalid/");
+    let mut command = std::process::Command::new("unshare");
+    command
+        .args(["-n", env!("CARGO_BIN_EXE_atlas")])
+        .args(args(
+            "getOrgApiKey",
+            &[
+                "--orgId",
+                ORG,
+                "--apiUserId",
+                KEY_ID,
+                "--version",
+                "2023-01-01",
+            ],
+        ))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sandbox.path("home"));
+    let run = sandbox.run_with(command, Stdin::Null);
+    run.assert_error(&format!(
+        "Error: GET http://atlas.invalid/api/atlas/v2/orgs/{ORG}/apiKeys/{KEY_ID}: cannot resolve host \"atlas.invalid\"\n"
+    ));
+}
