@@ -72,6 +72,10 @@ fn run() -> Result<i32> {
         false => None,
     };
     preflight::check_parameters(&command)?;
+    if let Some(target) = command.output_file.as_deref().filter(|t| !t.is_empty()) {
+        output_file::check_output_file(target)?;
+    }
+    output::check_template(&command.output)?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
     let credentials = profile.credentials();

@@ -20,6 +20,15 @@ pub fn response_format(output: &str) -> &str {
     }
 }
 
+/// Reports a template that cannot parse before the request is sent (the reference sends it,
+/// and a created key's private key is then lost to the template error).
+pub fn check_template(output: &str) -> Result<()> {
+    if template::is_template(output) {
+        template::check(output).map_err(|e| anyhow!("error formatting output\n{e}"))?;
+    }
+    Ok(())
+}
+
 /// Writes the answer where the user asked; a non-2xx answer is written, then reported.
 pub fn write_response(command: &CommandRequest, response: &CommandResponse) -> Result<()> {
     let bytes = if response.is_success() && template::is_template(&command.output) {

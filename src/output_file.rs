@@ -43,6 +43,33 @@ pub fn write_output_file(target: &str, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Checks, before anything is sent, that `target` can be written: its folder exists and it
+/// is not a folder itself — so a created key's private key is never lost to a typo.
+pub fn check_output_file(target: &str) -> Result<()> {
+    let fail = |code: i32| {
+        let e = io::Error::from_raw_os_error(code);
+        anyhow!("open {target}: {}", os_error_text(&e))
+    };
+    let path = match resolve_symlinks(Path::new(target))
+        .map_err(|e| anyhow!("open {target}: {}", os_error_text(&e)))?
+    {
+        Resolved::Special => return Ok(()),
+        Resolved::Path(path) => path,
+    };
+    if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+        return Err(fail(libc::EISDIR));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match fs::metadata(&dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(fail(libc::ENOTDIR)),
+        Err(e) => Err(anyhow!("open {target}: {}", os_error_text(&e))),
+    }
+}
+
 enum Resolved {
     /// The path is, or leads through, `/dev` or `/proc`: a stream, never to be replaced.
     Special,
@@ -198,6 +225,33 @@ mod tests {
             format!("open {}: not a directory", target.display())
         );
         assert_eq!(fs::read(&blocker).unwrap(), b"x");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unwritable_targets_are_found_before_sending() {
+        let dir = temp_dir("check");
+        let file = dir.join("file");
+        fs::write(&file, b"x").unwrap();
+        let check = |p: &Path| check_output_file(p.to_str().unwrap()).map_err(|e| e.to_string());
+        assert!(check(&dir.join("new.json")).is_ok());
+        assert!(check(&file).is_ok());
+        assert_eq!(
+            check(&file.join("x")).unwrap_err(),
+            format!("open {}: not a directory", file.join("x").display())
+        );
+        assert_eq!(
+            check(&dir.join("no/x")).unwrap_err(),
+            format!(
+                "open {}: no such file or directory",
+                dir.join("no/x").display()
+            )
+        );
+        assert_eq!(
+            check(&dir).unwrap_err(),
+            format!("open {}: is a directory", dir.display())
+        );
+        assert!(check(Path::new("/dev/stdout")).is_ok());
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,13 +1,4 @@
-//! `-o '<go template>'`: detection and execution (placeholder until the engine lands).
+//! `-o '<go template>'`: Go's detection rule and the engine (crates/gotmpl, a byte-faithful
+//! clone of Go's `text/template` over the response decoded as Go's `encoding/json` does).
 
-/// Go's rule: a template contains `{{` and `}}`, the first `{{` before the first `}}`.
-pub fn is_template(s: &str) -> bool {
-    match (s.find("{{"), s.find("}}")) {
-        (Some(open), Some(close)) => open < close,
-        _ => false,
-    }
-}
-
-pub fn format(_template: &str, _body: &[u8]) -> Result<Vec<u8>, String> {
-    Err("templates are not supported yet".to_string())
-}
+pub use gotmpl::{check, format, is_template};

@@ -11,7 +11,7 @@ pub const MAX_LINE: usize = 16 * 1024;
 /// Most header lines accepted in one request.
 pub const MAX_HEADERS: usize = 200;
 /// Largest accepted request body.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Why no request could be read.
 #[derive(Debug)]
