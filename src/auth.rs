@@ -180,6 +180,49 @@ mod tests {
     }
 
     #[test]
+    fn random_challenges_never_panic() {
+        let pieces = [
+            "Digest ",
+            "realm=",
+            "nonce=",
+            "qop=",
+            "algorithm=",
+            "opaque=",
+            "stale=",
+            "domain=",
+            "\"",
+            ",",
+            ", ",
+            "auth",
+            "auth-int",
+            "MD5",
+            "SHA-256",
+            "MD5-sess",
+            "x",
+            "=",
+            " ",
+            "\\",
+        ];
+        let mut rng = crate::fuzzing::Rng::new(11);
+        let request = reqwest::Request::new(
+            reqwest::Method::POST,
+            "http://127.0.0.1:1/a?b=c".parse().unwrap(),
+        );
+        let private = Secret::new("fake".to_string());
+        for _ in 0..crate::fuzzing::iterations(5_000) {
+            let text = rng.text(&pieces, 16);
+            let Ok(value) = HeaderValue::from_str(&text) else {
+                continue;
+            };
+            let mut headers = HeaderMap::new();
+            headers.insert(WWW_AUTHENTICATE, value);
+            if let Ok(Challenge::Digest) = challenge(StatusCode::UNAUTHORIZED, &headers) {
+                let _ = digest_authorization(&request, &headers, "user", &private);
+            }
+        }
+    }
+
+    #[test]
     fn only_a_401_with_a_challenge_is_answered() {
         let headers = HeaderMap::new();
         assert!(matches!(

@@ -326,6 +326,58 @@ mod tests {
     }
 
     #[test]
+    fn random_command_lines_never_panic() {
+        let pieces = [
+            "api",
+            "programmaticApiKeys",
+            "createOrgApiKey",
+            "listOrgApiKeys",
+            "help",
+            "completion",
+            "bash",
+            "--orgId",
+            "--orgId=",
+            "-o",
+            "-P",
+            "-Pname",
+            "-D",
+            "-h",
+            "--help",
+            "-v",
+            "--",
+            "-",
+            "--pretty",
+            "--pretty=x",
+            "--itemsPerPage",
+            "0x",
+            "--file",
+            "-oP",
+            "---x",
+            "--=",
+            "x",
+            "é",
+            "createOrgAccessEntry",
+            "--projectId",
+            "-Dh",
+            "-x",
+        ];
+        let mut rng = crate::fuzzing::Rng::new(3);
+        let env = Env::from_pairs([("MONGODB_ATLAS_ORG_ID", "a0123456789abcdef012345a")]);
+        let path = std::path::Path::new("/nonexistent/config.toml");
+        for _ in 0..crate::fuzzing::iterations(5_000) {
+            let argv: Vec<String> = (0..rng.below(8))
+                .map(|_| rng.pick(&pieces).to_string())
+                .collect();
+            if let Ok(Invocation::Run(run)) = parse(&argv) {
+                let profile = ConfigFile::load(path).unwrap().profile(run.profile(), &env);
+                if let Ok(profile) = profile {
+                    let _ = command_request(run, &profile, &mut Vec::new());
+                }
+            }
+        }
+    }
+
+    #[test]
     fn version_names_follow_the_reference_pattern() {
         for ok in ["2023-01-01", "2025-03-12.upcoming", "preview"] {
             assert!(is_version_name(ok), "{ok}");

@@ -453,6 +453,60 @@ mod tests {
     }
 
     #[test]
+    fn random_configs_never_panic() {
+        let pieces = [
+            "[default]",
+            "[ci]",
+            "[a.b]",
+            "\n",
+            "org_id",
+            "service",
+            "http_timeout",
+            " = ",
+            "'x'",
+            "\"y\"",
+            "5",
+            "-1",
+            "true",
+            "[1, 2]",
+            "{ a = 1 }",
+            "ops_manager_url",
+            "private_api_key",
+            "default",
+            "'",
+            "#",
+            ".",
+            "=",
+            "[",
+            "]",
+            "\"",
+            "\\",
+            "1979-05-27T07:32:00Z",
+            "inf",
+        ];
+        let mut rng = crate::fuzzing::Rng::new(7);
+        let dir = std::env::temp_dir().join(format!("atlas-config-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        for _ in 0..crate::fuzzing::iterations(2_000) {
+            let text = rng.text(&pieces, 30);
+            let _ = parse_toml(text.as_bytes());
+            let _ = parse_toml(&rng.bytes(64));
+            std::fs::write(&path, &text).unwrap();
+            let env = Env::from_pairs([("MONGODB_ATLAS_HTTP_TIMEOUT", "9")]);
+            if let Ok(profile) = ConfigFile::load(&path).and_then(|c| c.profile(None, &env)) {
+                let _ = (
+                    profile.base_url(),
+                    profile.check_service(),
+                    profile.http_timeout_secs(),
+                );
+                let _ = profile.credentials();
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn relative_xdg_config_home_is_an_error() {
         let env = Env::from_pairs([("XDG_CONFIG_HOME", "rel/dir")]);
         if !cfg!(any(target_os = "macos", windows)) {

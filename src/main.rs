@@ -12,6 +12,8 @@ mod dump;
 mod error;
 mod executor;
 mod flags;
+#[cfg(test)]
+mod fuzzing;
 mod help;
 mod http_date;
 mod operations;
@@ -24,6 +26,7 @@ mod redact;
 mod request;
 mod secret;
 mod template;
+mod validate;
 
 use anyhow::{Context, Result};
 
@@ -72,6 +75,11 @@ fn run() -> Result<i32> {
         false => None,
     };
     preflight::check_parameters(&command)?;
+    if let Some(body) = &body {
+        for warning in preflight::check_body(&command, body)? {
+            eprintln!("{warning}");
+        }
+    }
     if let Some(target) = command.output_file.as_deref().filter(|t| !t.is_empty()) {
         output_file::check_output_file(target)?;
     }

@@ -923,6 +923,14 @@ mod tests {
     }
 
     #[test]
+    fn every_operation_with_a_body_has_a_body_schema() {
+        for op in OPERATIONS {
+            let schema = crate::validate::body_schema(op.operation_id);
+            assert_eq!(op.has_body(), schema.is_some(), "{}", op.operation_id);
+        }
+    }
+
+    #[test]
     fn short_names_keep_the_operation_id_as_alias() {
         for op in OPERATIONS {
             if op.command_name != op.operation_id {

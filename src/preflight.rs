@@ -6,9 +6,16 @@ use anyhow::{Result, bail};
 
 use crate::flags::go_quote;
 use crate::request::CommandRequest;
+use crate::validate;
 
 /// URL parameters holding Atlas object ids.
 const ID_PARAMETERS: [&str; 3] = ["orgId", "groupId", "apiUserId"];
+
+/// Checks the request body: JSON, then the operation's schema. Returns the warnings to print.
+pub fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
+    let schema = validate::body_schema(command.operation.operation_id);
+    validate::validate_body(body, schema).map_err(anyhow::Error::msg)
+}
 
 /// Checks the URL parameters of a command, in the order of D6.
 pub fn check_parameters(command: &CommandRequest) -> Result<()> {

@@ -194,6 +194,34 @@ mod tests {
     }
 
     #[test]
+    fn random_bodies_never_panic() {
+        let pieces = [
+            "{",
+            "}",
+            "[",
+            "]",
+            "\"",
+            "\\",
+            ":",
+            ",",
+            "privateKey",
+            "\"privateKey\"",
+            " ",
+            "x",
+            "=",
+            "&",
+            "refresh_token",
+        ];
+        let mut rng = crate::fuzzing::Rng::new(5);
+        for _ in 0..crate::fuzzing::iterations(20_000) {
+            let text = rng.text(&pieces, 24);
+            let out = redact_body(text.as_bytes(), &["secret-value"]);
+            assert!(!String::from_utf8_lossy(&out).contains("secret-value"));
+            let _ = redact_body(&rng.bytes(48), &[]);
+        }
+    }
+
+    #[test]
     fn never_panics_on_broken_input() {
         for input in [
             "\"",

@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 
-use gotmpl::{ErrorKind, format};
+use gotmpl::{format, ErrorKind};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

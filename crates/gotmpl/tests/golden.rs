@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use gotmpl::{ErrorKind, format};
+use gotmpl::{format, ErrorKind};
 use serde_json::Value;
 
 fn bytes(case: &Value, key: &str) -> Vec<u8> {
