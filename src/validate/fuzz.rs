@@ -250,10 +250,12 @@ fn random_inputs_never_panic() {
     let start = std::time::Instant::now();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut tally = Tally::default();
+    // ATLAS_FUZZ_ITERS scales the rounds for a long run by hand.
+    let scale = crate::fuzzing::iterations(1);
 
     // Random bytes, half of them drawn from JSON's alphabet.
     let alphabet = b"{}[]\",:0123456789.eE+- \n\\nultrfase";
-    for _ in 0..3000 {
+    for _ in 0..3000 * scale {
         let len = rng.below(48);
         let json_ish = rng.below(2) == 0;
         let body: Vec<u8> = (0..len)
@@ -269,7 +271,7 @@ fn random_inputs_never_panic() {
     }
 
     // Mutations of valid bodies.
-    for _ in 0..6000 {
+    for _ in 0..6000 * scale {
         let mut body = rng.pick(SEEDS).as_bytes().to_vec();
         for _ in 0..1 + rng.below(4) {
             mutate(&mut rng, &mut body);
@@ -278,7 +280,7 @@ fn random_inputs_never_panic() {
     }
 
     // Random valid JSON: never a syntax error, only schema failures and warnings.
-    for _ in 0..3000 {
+    for _ in 0..3000 * scale {
         let mut body = String::new();
         random_json(&mut rng, 4, &mut body);
         assert!(

@@ -265,11 +265,17 @@ fn json_body(rng: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn random_templates_never_panic() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let deadline = Instant::now() + Duration::from_secs(8);
-    let mut runs = 0u32;
-    let mut outcomes = [0u32; 2];
-    while runs < 20_000 && Instant::now() < deadline {
+    // GOTMPL_FUZZ_RUNS / GOTMPL_FUZZ_SECS raise the bounds for a long run by hand.
+    let env = |name: &str, default: u64| {
+        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    };
+    let seed = env("GOTMPL_FUZZ_SEED", 0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(seed | 1);
+    let deadline = Instant::now() + Duration::from_secs(env("GOTMPL_FUZZ_SECS", 8));
+    let max_runs = env("GOTMPL_FUZZ_RUNS", 20_000);
+    let mut runs = 0u64;
+    let mut outcomes = [0u64; 2];
+    while runs < max_runs && Instant::now() < deadline {
         let template = if rng.chance(30) {
             soup(&mut rng)
         } else {
