@@ -100,9 +100,16 @@ impl Executor {
         if !proxies.is_empty() {
             builder = builder.proxy(reqwest::Proxy::custom(move |url| proxies.proxy_for(url)));
         }
-        let client = builder
-            .build()
-            .map_err(|e| anyhow!("cannot set up the HTTP client: {}", error_chain_text(&e)))?;
+        let client = builder.build().map_err(|e| {
+            if https {
+                anyhow!(
+                    "cannot load TLS trust roots: {} (looked at SSL_CERT_FILE, SSL_CERT_DIR and the system store)",
+                    error_chain_text(&e).trim_start_matches("unexpected error: ")
+                )
+            } else {
+                anyhow!("cannot set up the HTTP client: {}", error_chain_text(&e))
+            }
+        })?;
         Ok(Executor {
             client,
             timeout_secs,

@@ -160,6 +160,38 @@ fn tls_failures_are_one_line_each() {
 }
 
 #[test]
+fn trust_roots_are_read_only_for_https() {
+    let server = atlas_standin::StandIn::start(atlas_standin::Config::default()).unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config(&server.url());
+    let broken = [
+        ("SSL_CERT_FILE", "/nonexistent/ca.pem"),
+        ("SSL_CERT_DIR", "/nonexistent"),
+    ];
+    let get = args(
+        "getOrgApiKey",
+        &[
+            "--orgId",
+            ORG,
+            "--apiUserId",
+            KEY_ID,
+            "--version",
+            "2023-01-01",
+        ],
+    );
+    let run = sandbox.run_env(&get, &broken, Stdin::Null);
+    assert_eq!(
+        run.stderr, "Error: server returned an error response code\n",
+        "plain http never looks at the trust store"
+    );
+    assert_eq!(server.requests().len(), 2);
+
+    sandbox.write_api_key_config("https://localhost:1/");
+    let run = sandbox.run_env(&get, &broken, Stdin::Null);
+    run.assert_error("Error: cannot load TLS trust roots: No CA certificates were loaded from the system (looked at SSL_CERT_FILE, SSL_CERT_DIR and the system store)\n");
+}
+
+#[test]
 fn an_unresolvable_host_is_one_line_and_never_leaves_the_machine() {
     let is_root = std::process::Command::new("id")
         .arg("-u")

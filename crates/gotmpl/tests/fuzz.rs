@@ -267,7 +267,10 @@ fn json_body(rng: &mut Rng) -> Vec<u8> {
 fn random_templates_never_panic() {
     // GOTMPL_FUZZ_RUNS / GOTMPL_FUZZ_SECS raise the bounds for a long run by hand.
     let env = |name: &str, default: u64| {
-        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let seed = env("GOTMPL_FUZZ_SEED", 0x9E37_79B9_7F4A_7C15);
     let mut rng = Rng(seed | 1);
