@@ -226,8 +226,8 @@ pub fn find(args: &[String]) -> Result<Found, String> {
         if let Some(word) = words.first() {
             return Err(format!(
                 "unknown command {} for {}{}",
-                crate::flags::go_quote(word),
-                crate::flags::go_quote(command.path().as_str()),
+                crate::quote::go_quote(word),
+                crate::quote::go_quote(command.path().as_str()),
                 suggestions(command, word)
             ));
         }

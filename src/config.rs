@@ -42,25 +42,6 @@ const GLOBAL_PROPERTIES: &[&str] = &[
     "version",
 ];
 
-/// Properties whose TOML value must be a string.
-const STRING_PROPERTIES: &[&str] = &[
-    "access_token",
-    "account_url",
-    "api_version",
-    "auth_type",
-    "base_url",
-    "client_id",
-    "client_secret",
-    "ops_manager_url",
-    "org_id",
-    "output",
-    "private_api_key",
-    "project_id",
-    "public_api_key",
-    "refresh_token",
-    "service",
-];
-
 const CLOUD_URL: &str = "https://cloud.mongodb.com/";
 const CLOUD_GOV_URL: &str = "https://cloud.mongodbgov.com/";
 const DEFAULT_HTTP_TIMEOUT_SECS: u64 = 120;
@@ -183,7 +164,7 @@ impl ConfigFile {
         if chosen.contains('.') {
             bail!(
                 "profile should not contain '.': {}",
-                crate::flags::go_quote(&chosen)
+                crate::quote::go_quote(&chosen)
             );
         }
         let name = chosen.to_lowercase();
@@ -213,10 +194,10 @@ fn is_property(key: &str) -> bool {
 /// D7: a known property holding a value of the wrong type is an error, naming only the key.
 fn check_types(table: &toml::Table, path: &Path) -> Result<()> {
     for (key, value) in table {
-        let expected = if STRING_PROPERTIES.contains(&key.as_str()) {
-            (!value.is_str()).then_some("string")
-        } else if key == "http_timeout" {
+        let expected = if key == "http_timeout" {
             (!value.is_integer() && !value.is_str()).then_some("integer")
+        } else if PROFILE_PROPERTIES.contains(&key.as_str()) {
+            (!value.is_str()).then_some("string")
         } else {
             None
         };
@@ -307,7 +288,7 @@ impl Profile {
             None => Ok(DEFAULT_HTTP_TIMEOUT_SECS),
             Some(v) => match v.trim().parse::<u64>() {
                 Ok(n) if n > 0 => Ok(n),
-                _ => bail!("invalid http_timeout {}", crate::flags::go_quote(&v)),
+                _ => bail!("invalid http_timeout {}", crate::quote::go_quote(&v)),
             },
         }
     }
@@ -330,18 +311,10 @@ mod tests {
     use super::*;
 
     fn profile(toml: &str, flag: Option<&str>, env: &[(&str, &str)]) -> Result<Profile> {
-        let dir = std::env::temp_dir().join(format!(
-            "atlas-config-test-{}-{}",
-            std::process::id(),
-            toml.len() + flag.map_or(0, str::len) * 1000 + env.len() * 100_000
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("config.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
         std::fs::write(&path, toml).unwrap();
-        let result = ConfigFile::load(&path)
-            .and_then(|c| c.profile(flag, &Env::from_pairs(env.iter().copied())));
-        std::fs::remove_dir_all(&dir).unwrap();
-        result
+        ConfigFile::load(&path).and_then(|c| c.profile(flag, &Env::from_pairs(env.iter().copied())))
     }
 
     const TWO: &str = "org_id = 'top'\n[default]\norg_id = 'def'\nproject_id = 'pdef'\n[ci]\norg_id = 'ci'\nservice = 'cloudgov'\n";
@@ -485,9 +458,8 @@ mod tests {
             "inf",
         ];
         let mut rng = crate::fuzzing::Rng::new(7);
-        let dir = std::env::temp_dir().join(format!("atlas-config-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("config.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
         for _ in 0..crate::fuzzing::iterations(2_000) {
             let text = rng.text(&pieces, 30);
             let _ = parse_toml(text.as_bytes());
@@ -503,7 +475,6 @@ mod tests {
                 let _ = profile.credentials();
             }
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::quote::{go_quote, go_quote_char};
+
 /// The type of a flag's value, which decides how it parses and how help shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlagKind {
@@ -420,51 +422,6 @@ fn underscores_ok(digits: &str, prefixed: bool) -> bool {
     !digits.contains("__")
 }
 
-/// Go's `%q` for a string: double-quoted with Go escapes.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"');
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `%q` for a rune: single-quoted.
-fn go_quote_char(c: char) -> String {
-    let mut out = String::from("'");
-    push_escaped(&mut out, c, '\'');
-    out.push('\'');
-    out
-}
-
-fn push_escaped(out: &mut String, c: char, quote: char) {
-    match c {
-        '\\' => out.push_str("\\\\"),
-        '\x07' => out.push_str("\\a"),
-        '\x08' => out.push_str("\\b"),
-        '\x0c' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\x0b' => out.push_str("\\v"),
-        c if c == quote => {
-            out.push('\\');
-            out.push(c);
-        }
-        c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if c.is_control() => {
-            if (c as u32) < 0x10000 {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            } else {
-                out.push_str(&format!("\\U{:08x}", c as u32));
-            }
-        }
-        c => out.push(c),
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::type_complexity)]
 mod tests {
@@ -607,11 +564,5 @@ mod tests {
         let want = "      --groupId string     group\n  -h, --help               help\n      --itemsPerPage int   items\n      --orgId string       org\n  -o, --output string      out (default \"json\")\n      --pretty             pretty\n";
         assert_eq!(text, want);
         assert_eq!(set().usages(true), "  -P, --profile string   profile\n");
-    }
-
-    #[test]
-    fn quotes_like_go() {
-        assert_eq!(go_quote("a\"b\\c\n\x01é"), "\"a\\\"b\\\\c\\n\\x01é\"");
-        assert_eq!(go_quote_char('\''), "'\\''");
     }
 }

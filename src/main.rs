@@ -21,6 +21,7 @@ mod output;
 mod output_file;
 mod preflight;
 mod proxy;
+mod quote;
 mod random;
 mod redact;
 mod request;
@@ -31,9 +32,9 @@ mod validate;
 use anyhow::{Context, Result};
 
 use crate::cli::Invocation;
-use crate::config::{ConfigFile, Env};
+use crate::config::{ConfigFile, Env, Profile};
 use crate::dump::Dumper;
-use crate::executor::Executor;
+use crate::executor::{CommandResponse, Executor};
 use crate::proxy::ProxySettings;
 
 fn main() {
@@ -49,11 +50,7 @@ fn main() {
 }
 
 fn run() -> Result<i32> {
-    let argv: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let args = match cli::parse(&argv)? {
+    let args = match cli::parse(&argv())? {
         Invocation::Print(text) => {
             output::write_stdout(&text)?;
             return Ok(error::SUCCESS);
@@ -65,33 +62,49 @@ fn run() -> Result<i32> {
         Invocation::Run(args) => args,
     };
     let env = Env::from_process();
-    let config = ConfigFile::load(&config::config_path(&env)?)?;
-    let profile = config.profile(args.profile(), &env)?;
     let debug = args.debug();
-    profile.check_service()?;
+    let profile = load_profile(args.profile(), &env)?;
     let command = cli::command_request(args, &profile, &mut std::io::stderr())?;
     let body = match command.operation.has_body() {
         true => Some(body::read_body(command.file.as_deref())?),
         false => None,
     };
-    preflight::check_parameters(&command)?;
-    if let Some(body) = &body {
-        for warning in preflight::check_body(&command, body)? {
-            eprintln!("{warning}");
-        }
-    }
-    if let Some(target) = command.output_file.as_deref().filter(|t| !t.is_empty()) {
-        output_file::check_output_file(target)?;
-    }
-    output::check_template(&command.output)?;
+    preflight::check(&command, body.as_deref(), &mut std::io::stderr())?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
+    let response = send(request, &profile, &env, debug)?;
+    output::write_response(&command, &response)?;
+    Ok(error::SUCCESS)
+}
+
+fn argv() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Reads the config file and picks the profile (only commands that send a request do this).
+fn load_profile(flag: Option<&str>, env: &Env) -> Result<Profile> {
+    let config = ConfigFile::load(&config::config_path(env)?)?;
+    let profile = config.profile(flag, env)?;
+    profile.check_service()?;
+    Ok(profile)
+}
+
+/// Sends the request with the profile's credentials, on a single-threaded runtime.
+fn send(
+    request: reqwest::Request,
+    profile: &Profile,
+    env: &Env,
+    debug: bool,
+) -> Result<CommandResponse> {
     let credentials = profile.credentials();
     let dumper = debug.then(|| Dumper::new(credentials.secrets()));
     let https = request.url().scheme() == "https";
     let executor = Executor::new(
         profile.http_timeout_secs()?,
-        ProxySettings::from_env(&env),
+        ProxySettings::from_env(env),
         https,
         dumper,
     )?;
@@ -99,9 +112,7 @@ fn run() -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let response = runtime.block_on(until_interrupted(executor.execute(request, &credentials)))?;
-    output::write_response(&command, &response)?;
-    Ok(error::SUCCESS)
+    runtime.block_on(until_interrupted(executor.execute(request, &credentials)))
 }
 
 /// Runs the exchange unless SIGINT or SIGTERM comes first: then `Error: interrupted`, at once.

@@ -4,21 +4,44 @@
 
 use anyhow::{Result, bail};
 
-use crate::flags::go_quote;
+use crate::quote::go_quote;
+use std::io::Write;
+
+use crate::output::check_template;
+use crate::output_file::check_output_file;
 use crate::request::CommandRequest;
 use crate::validate;
 
 /// URL parameters holding Atlas object ids.
 const ID_PARAMETERS: [&str; 3] = ["orgId", "groupId", "apiUserId"];
 
+/// Every pre-flight check, in D6's order, then the output target and the template; the body's
+/// warnings (unknown enum values) are written to `warnings`.
+pub fn check(
+    command: &CommandRequest,
+    body: Option<&[u8]>,
+    warnings: &mut dyn Write,
+) -> Result<()> {
+    check_parameters(command)?;
+    if let Some(body) = body {
+        for warning in check_body(command, body)? {
+            let _ = writeln!(warnings, "{warning}");
+        }
+    }
+    if let Some(target) = command.output_file.as_deref().filter(|t| !t.is_empty()) {
+        check_output_file(target)?;
+    }
+    check_template(&command.output)
+}
+
 /// Checks the request body: JSON, then the operation's schema. Returns the warnings to print.
-pub fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
+fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
     let schema = validate::body_schema(command.operation.operation_id);
     validate::validate_body(body, schema).map_err(anyhow::Error::msg)
 }
 
 /// Checks the URL parameters of a command, in the order of D6.
-pub fn check_parameters(command: &CommandRequest) -> Result<()> {
+fn check_parameters(command: &CommandRequest) -> Result<()> {
     for param in command.operation.url_parameters {
         let Some(value) = command.parameters.get(param.name) else {
             continue;
@@ -49,23 +72,9 @@ fn is_object_id(value: &str) -> bool {
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// An IPv4 or IPv6 address, or such an address with a `/prefix` of the right size.
-pub fn is_ip_or_cidr(value: &str) -> bool {
-    match value.split_once('/') {
-        None => value.parse::<std::net::IpAddr>().is_ok(),
-        Some((address, prefix)) => is_cidr(address, prefix),
-    }
-}
-
-fn is_cidr(address: &str, prefix: &str) -> bool {
-    let Ok(address) = address.parse::<std::net::IpAddr>() else {
-        return false;
-    };
-    let max = if address.is_ipv4() { 32 } else { 128 };
-    !prefix.is_empty()
-        && prefix.len() <= 3
-        && prefix.bytes().all(|b| b.is_ascii_digit())
-        && prefix.parse::<u8>().is_ok_and(|p| p <= max)
+/// An IPv4 or IPv6 address, or a CIDR block written with `/`.
+fn is_ip_or_cidr(value: &str) -> bool {
+    validate::is_ip_address(value) || validate::is_cidr_block(value)
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! Unit tests: table-driven cases for every rule and every one of the six schemas.
 
 use super::address::{is_cidr_block, is_ip_address};
-use super::quote::go_quote;
 use super::schema::{
     ADD_GROUP_API_KEY, BODY_SCHEMAS, CREATE_GROUP_API_KEY, CREATE_ORG_API_KEY,
     CREATE_ORG_API_KEY_ACCESS_LIST_ENTRY, Schema, UPDATE_GROUP_API_KEY_ROLES, UPDATE_ORG_API_KEY,
     body_schema,
 };
 use super::validate_body;
+use crate::quote::go_quote;
 
 /// The expected outcome: `Ok` with the warning lines, or `Err` with the error text.
 type Want = Result<&'static [&'static str], &'static str>;

@@ -11,8 +11,8 @@ use std::fmt::{self, Write};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::address::{is_cidr_block, is_ip_address};
-use super::quote::go_quote;
 use super::schema::{Schema, StringFormat};
+use crate::quote::go_quote;
 
 /// What the validator found: the first schema failure (`<path>: <problem>`) and the warnings.
 #[derive(Debug, Default)]

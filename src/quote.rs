@@ -40,6 +40,18 @@ pub fn go_quote(text: &str) -> String {
     out
 }
 
+/// `c` between single quotes, escaped as Go's `%q` for a rune (`strconv.QuoteRune`).
+pub fn go_quote_char(c: char) -> String {
+    match c {
+        '\'' => "'\\''".to_string(),
+        '"' => "'\"'".to_string(),
+        c => {
+            let quoted = go_quote(c.encode_utf8(&mut [0; 4]));
+            format!("'{}'", &quoted[1..quoted.len() - 1])
+        }
+    }
+}
+
 /// Whether Go would print `c` as it is (approximately `unicode.IsPrint`, see [`go_quote`]).
 fn is_printable(c: char) -> bool {
     let u = c as u32;
@@ -59,4 +71,21 @@ fn is_printable(c: char) -> bool {
         | 0xfdd0..=0xfdef
     ) || u & 0xfffe == 0xfffe;
     !unprintable
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_like_go() {
+        assert_eq!(
+            go_quote("a\"b\\c\n\x01é\u{200b}"),
+            "\"a\\\"b\\\\c\\n\\x01é\\u200b\""
+        );
+        assert_eq!(go_quote_char('\''), "'\\''");
+        assert_eq!(go_quote_char('"'), "'\"'");
+        assert_eq!(go_quote_char('x'), "'x'");
+        assert_eq!(go_quote_char('\t'), "'\\t'");
+    }
 }
