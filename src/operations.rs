@@ -117,6 +117,78 @@ pub fn find(name: &str) -> Option<&'static Operation> {
         .find(|op| op.command_name == name || op.aliases.contains(&name))
 }
 
+// Parameters shared by several operations, word for word the same in each.
+
+const GROUP_ID: Parameter = Parameter {
+    name: "groupId",
+    aliases: &["projectId"],
+    kind: ParamType::String,
+    required: true,
+    usage: "unique 24-hexadecimal digit string that identifies your project",
+};
+
+const ENVELOPE: Parameter = Parameter {
+    name: "envelope",
+    aliases: &[],
+    kind: ParamType::Bool,
+    required: false,
+    usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
+};
+
+const PRETTY: Parameter = Parameter {
+    name: "pretty",
+    aliases: &[],
+    kind: ParamType::Bool,
+    required: false,
+    usage: "flag that indicates whether the response body should be in the prettyprint format",
+};
+
+const ORG_ID: Parameter = Parameter {
+    name: "orgId",
+    aliases: &[],
+    kind: ParamType::String,
+    required: true,
+    usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
+};
+
+const INCLUDE_COUNT: Parameter = Parameter {
+    name: "includeCount",
+    aliases: &[],
+    kind: ParamType::Bool,
+    required: false,
+    usage: "flag that indicates whether the response returns the total number of items (totalCount) in the response",
+};
+
+const ITEMS_PER_PAGE: Parameter = Parameter {
+    name: "itemsPerPage",
+    aliases: &[],
+    kind: ParamType::Int,
+    required: false,
+    usage: "number of items that the response returns per page",
+};
+
+const PAGE_NUM: Parameter = Parameter {
+    name: "pageNum",
+    aliases: &[],
+    kind: ParamType::Int,
+    required: false,
+    usage: "number of the page that displays the current set of the total objects that the response returns",
+};
+
+/// Version 2023-01-01, JSON in and out.
+const JSON_BODY_2023_01_01: &[Version] = &[Version {
+    version: "2023-01-01",
+    request_content_type: Some("json"),
+    response_content_types: &["json"],
+}];
+
+/// Version 2023-01-01, no request body, JSON out.
+const NO_BODY_2023_01_01: &[Version] = &[Version {
+    version: "2023-01-01",
+    request_content_type: None,
+    response_content_types: &["json"],
+}];
+
 /// All operations, in the order the reference lists them.
 pub static OPERATIONS: &[Operation] = &[
     Operation {
@@ -128,13 +200,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Post,
         url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
         url_parameters: &[
-            Parameter {
-                name: "groupId",
-                aliases: &["projectId"],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies your project",
-            },
+            GROUP_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -143,27 +209,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key that you want to assign to one project",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: Some("json"),
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: JSON_BODY_2023_01_01,
     },
     Operation {
         operation_id: "createGroupApiKey",
@@ -180,27 +227,8 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             usage: "unique 24-hexadecimal digit string that identifies your project",
         }],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: Some("json"),
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: JSON_BODY_2023_01_01,
     },
     Operation {
         operation_id: "createOrgApiKey",
@@ -217,27 +245,8 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
         }],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: Some("json"),
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: JSON_BODY_2023_01_01,
     },
     Operation {
         operation_id: "createOrgApiKeyAccessListEntry",
@@ -248,13 +257,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Post,
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList",
         url_parameters: &[
-            Parameter {
-                name: "orgId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-            },
+            ORG_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -263,48 +266,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key for which you want to create a new access list entry",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "includeCount",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response returns the total number of items (totalCount) in the response",
-            },
-            Parameter {
-                name: "itemsPerPage",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of items that the response returns per page",
-            },
-            Parameter {
-                name: "pageNum",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of the page that displays the current set of the total objects that the response returns",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: Some("json"),
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
+        versions: JSON_BODY_2023_01_01,
     },
     Operation {
         operation_id: "deleteOrgApiKey",
@@ -315,13 +278,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Delete,
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
         url_parameters: &[
-            Parameter {
-                name: "orgId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-            },
+            ORG_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -330,27 +287,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "deleteOrgApiKeyAccessListEntry",
@@ -361,13 +299,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Delete,
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList/{ipAddress}",
         url_parameters: &[
-            Parameter {
-                name: "orgId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-            },
+            ORG_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -383,27 +315,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "one IP address or multiple IP addresses represented as one CIDR block to limit requests to API resources in the specified organization",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "getOrgApiKey",
@@ -414,13 +327,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Get,
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
         url_parameters: &[
-            Parameter {
-                name: "orgId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-            },
+            ORG_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -429,27 +336,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key that  you want to update",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "getOrgApiKeyAccessListEntry",
@@ -460,13 +348,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Get,
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList/{ipAddress}",
         url_parameters: &[
-            Parameter {
-                name: "orgId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-            },
+            ORG_ID,
             Parameter {
                 name: "ipAddress",
                 aliases: &[],
@@ -482,27 +364,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key for  which you want to return access list entries",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "listGroupApiKeys",
@@ -519,48 +382,8 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             usage: "unique 24-hexadecimal digit string that identifies your project",
         }],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "includeCount",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response returns the total number of items (totalCount) in the response",
-            },
-            Parameter {
-                name: "itemsPerPage",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of items that the response returns per page",
-            },
-            Parameter {
-                name: "pageNum",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of the page that displays the current set of the total objects that the response returns",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "listOrgApiKeyAccessListEntries",
@@ -571,13 +394,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Get,
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList",
         url_parameters: &[
-            Parameter {
-                name: "orgId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-            },
+            ORG_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -586,48 +403,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key for which you want to return access list entries",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "includeCount",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response returns the total number of items (totalCount) in the response",
-            },
-            Parameter {
-                name: "itemsPerPage",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of items that the response returns per page",
-            },
-            Parameter {
-                name: "pageNum",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of the page that displays the current set of the total objects that the response returns",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "listOrgApiKeys",
@@ -644,48 +421,8 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
         }],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "includeCount",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response returns the total number of items (totalCount) in the response",
-            },
-            Parameter {
-                name: "itemsPerPage",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of items that the response returns per page",
-            },
-            Parameter {
-                name: "pageNum",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of the page that displays the current set of the total objects that the response returns",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "removeGroupApiKey",
@@ -696,13 +433,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Delete,
         url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
         url_parameters: &[
-            Parameter {
-                name: "groupId",
-                aliases: &["projectId"],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies your project",
-            },
+            GROUP_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -711,27 +442,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: None,
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: NO_BODY_2023_01_01,
     },
     Operation {
         operation_id: "updateGroupApiKeyRoles",
@@ -742,13 +454,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Patch,
         url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
         url_parameters: &[
-            Parameter {
-                name: "groupId",
-                aliases: &["projectId"],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies your project",
-            },
+            GROUP_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -757,48 +463,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "pageNum",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of the page that displays the current set of the total objects that the response returns",
-            },
-            Parameter {
-                name: "itemsPerPage",
-                aliases: &[],
-                kind: ParamType::Int,
-                required: false,
-                usage: "number of items that the response returns per page",
-            },
-            Parameter {
-                name: "includeCount",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response returns the total number of items (totalCount) in the response",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: Some("json"),
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[PAGE_NUM, ITEMS_PER_PAGE, INCLUDE_COUNT, PRETTY, ENVELOPE],
+        versions: JSON_BODY_2023_01_01,
     },
     Operation {
         operation_id: "updateOrgApiKey",
@@ -809,13 +475,7 @@ pub static OPERATIONS: &[Operation] = &[
         method: Method::Patch,
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
         url_parameters: &[
-            Parameter {
-                name: "orgId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-            },
+            ORG_ID,
             Parameter {
                 name: "apiUserId",
                 aliases: &[],
@@ -824,27 +484,8 @@ pub static OPERATIONS: &[Operation] = &[
                 usage: "unique 24-hexadecimal digit string that identifies this organization API key you  want to update",
             },
         ],
-        query_parameters: &[
-            Parameter {
-                name: "envelope",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-            },
-            Parameter {
-                name: "pretty",
-                aliases: &[],
-                kind: ParamType::Bool,
-                required: false,
-                usage: "flag that indicates whether the response body should be in the prettyprint format",
-            },
-        ],
-        versions: &[Version {
-            version: "2023-01-01",
-            request_content_type: Some("json"),
-            response_content_types: &["json"],
-        }],
+        query_parameters: &[ENVELOPE, PRETTY],
+        versions: JSON_BODY_2023_01_01,
     },
 ];
 
