@@ -247,7 +247,6 @@ fn random_json(rng: &mut Rng, depth: usize, out: &mut String) {
 
 #[test]
 fn random_inputs_never_panic() {
-    let start = std::time::Instant::now();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut tally = Tally::default();
     // ATLAS_FUZZ_ITERS scales the rounds for a long run by hand.
@@ -304,6 +303,4 @@ fn random_inputs_never_panic() {
         tally.schema_failures > 0 && tally.syntax_errors > 0,
         "{tally:?}"
     );
-    let elapsed = start.elapsed();
-    assert!(elapsed.as_secs() < 5, "fuzzing took {elapsed:?}");
 }
