@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 
 use atlas_standin::{Algorithm, Auth, Canned, Config, Fault, Recorded, StandIn};
 use support::*;
@@ -631,4 +631,36 @@ fn repeated_flags_take_the_last_value() {
         server.requests()[0].target,
         format!("/api/atlas/v2/orgs/{ORG}/apiKeys")
     );
+}
+
+#[test]
+fn output_file_may_be_a_fifo_or_dev_stdout() {
+    let (server, sandbox) = setup();
+    let fifo = sandbox.path("key.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let run = run_create(&sandbox, &["--outputFile", fifo.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let through_fifo = reader.join().unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&through_fifo).unwrap();
+    assert_eq!(printed["id"], created_key(&server)["id"]);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "still a FIFO"
+    );
+
+    let run = run_create(&sandbox, &["--outputFile", "/dev/stdout"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(printed["desc"], "ci key");
 }
