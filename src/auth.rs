@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 
 use crate::secret::Secret;
+use crate::token_store::TokenStore;
 
 /// How requests are authenticated.
 #[derive(Debug)]
@@ -22,14 +23,43 @@ pub enum Credentials {
         public: String,
         private: Secret<String>,
     },
+    /// A service account: client credentials exchanged for a bearer token at `token_url`.
+    ServiceAccount {
+        client_id: String,
+        client_secret: Secret<String>,
+        token_url: reqwest::Url,
+    },
+    /// A user login: a bearer access token, refreshed at `refresh_url` when it has expired.
+    UserAccount {
+        access_token: Secret<String>,
+        refresh_token: Secret<String>,
+        client_id: String,
+        refresh_url: reqwest::Url,
+        store: TokenStore,
+    },
 }
 
 impl Credentials {
+    /// The token or refresh endpoint these credentials may call besides the API.
+    pub fn oauth_url(&self) -> Option<&reqwest::Url> {
+        match self {
+            Credentials::ServiceAccount { token_url, .. } => Some(token_url),
+            Credentials::UserAccount { refresh_url, .. } => Some(refresh_url),
+            _ => None,
+        }
+    }
+
     /// The secret values that must never appear in debug output.
     pub fn secrets(&self) -> Vec<Secret<String>> {
         match self {
             Credentials::None => Vec::new(),
             Credentials::ApiKeys { private, .. } => vec![private.clone()],
+            Credentials::ServiceAccount { client_secret, .. } => vec![client_secret.clone()],
+            Credentials::UserAccount {
+                access_token,
+                refresh_token,
+                ..
+            } => vec![access_token.clone(), refresh_token.clone()],
         }
     }
 }
@@ -129,6 +159,15 @@ pub fn digest_authorization(
         .map_err(|_| anyhow!("unsupported digest challenge: the answer is not a valid header"))?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+/// Adds `Authorization: Bearer <token>` (marked sensitive) to the request.
+pub fn with_bearer(mut request: reqwest::Request, token: &Secret<String>) -> reqwest::Request {
+    if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+    request
 }
 
 /// Adds the answer to a copy of the request.

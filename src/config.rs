@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 
 use crate::auth::Credentials;
+use crate::oauth::{CLOUD_CLIENT_ID, CLOUD_GOV_CLIENT_ID};
 use crate::secret::Secret;
+use crate::token_store::{TokenSource, TokenStore};
 
 /// Profile properties: every top-level key that is none of these (nor a global) is a profile.
 const PROFILE_PROPERTIES: &[&str] = &[
@@ -239,7 +241,6 @@ fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 
 /// The chosen profile, with the file's top level and the environment layered over it.
 #[derive(Debug)]
-#[allow(dead_code)] // name and path are read by the credentials' hints (DECISIONS D13)
 pub struct Profile {
     pub name: String,
     path: PathBuf,
@@ -251,16 +252,27 @@ pub struct Profile {
 impl Profile {
     /// A property by the reference's lookup order; empty values count as unset.
     pub fn get(&self, key: &str) -> Option<String> {
+        self.lookup(key).map(|(value, _)| value)
+    }
+
+    /// A property and where it was found.
+    fn lookup(&self, key: &str) -> Option<(String, TokenSource)> {
         if let Some(v) = self.env.property(key) {
-            return Some(v.to_string());
+            return Some((v.to_string(), TokenSource::Environment));
         }
-        [&self.top, &self.section]
-            .into_iter()
-            .find_map(|table| match table.get(key) {
-                Some(toml::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                Some(toml::Value::Integer(i)) => Some(i.to_string()),
-                _ => None,
-            })
+        let value = |table: &toml::Table| match table.get(key) {
+            Some(toml::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(toml::Value::Integer(i)) => Some(i.to_string()),
+            _ => None,
+        };
+        value(&self.top)
+            .map(|v| (v, TokenSource::TopLevel))
+            .or_else(|| value(&self.section).map(|v| (v, TokenSource::Profile(self.name.clone()))))
+    }
+
+    /// The config file this profile was read from (named in credential hints).
+    pub fn config_path(&self) -> &Path {
+        &self.path
     }
 
     /// Rejects a `service` other than cloud or cloudgov.
@@ -293,16 +305,57 @@ impl Profile {
         }
     }
 
-    /// The credentials to sign requests with: API keys when both are set, else none.
-    pub fn credentials(&self) -> Credentials {
-        match (self.get("public_api_key"), self.get("private_api_key")) {
-            (Some(public), Some(private)) => Credentials::ApiKeys {
-                public,
-                private: Secret::new(private),
-            },
-            _ => Credentials::None,
+    /// The credentials, chosen as the reference does: client id and secret (a service
+    /// account) win, then an API key pair, then user-login tokens; else none.
+    pub fn credentials(&self) -> Result<Credentials> {
+        let secret = |key: &str| self.get(key).map(Secret::new);
+        if let (Some(client_id), Some(client_secret)) =
+            (self.get("client_id"), secret("client_secret"))
+        {
+            return Ok(Credentials::ServiceAccount {
+                client_id,
+                client_secret,
+                token_url: oauth_url(&self.base_url(), "api/oauth/token")?,
+            });
+        }
+        if let (Some(public), Some(private)) =
+            (self.get("public_api_key"), secret("private_api_key"))
+        {
+            return Ok(Credentials::ApiKeys { public, private });
+        }
+        match (self.lookup("access_token"), secret("refresh_token")) {
+            (Some((access, source)), Some(refresh_token)) => {
+                let account_host = self.get("account_url").unwrap_or_else(|| self.base_url());
+                let default_client = match self.get("service").as_deref() {
+                    Some("cloudgov") => CLOUD_GOV_CLIENT_ID,
+                    _ => CLOUD_CLIENT_ID,
+                };
+                Ok(Credentials::UserAccount {
+                    access_token: Secret::new(access),
+                    refresh_token,
+                    client_id: self
+                        .get("client_id")
+                        .unwrap_or_else(|| default_client.to_string()),
+                    refresh_url: oauth_url(
+                        &account_host,
+                        "api/private/unauth/account/device/token",
+                    )?,
+                    store: TokenStore {
+                        config_path: self.path.clone(),
+                        source,
+                    },
+                })
+            }
+            (None, None) => Ok(Credentials::None),
+            _ => bail!("user_account needs both access_token and refresh_token"),
         }
     }
+}
+
+/// A token or refresh endpoint on `host` (DECISIONS D10: the API's host unless configured).
+fn oauth_url(host: &str, path: &str) -> Result<reqwest::Url> {
+    let joined = format!("{}/{path}", host.trim_end_matches('/'));
+    reqwest::Url::parse(&joined).map_err(|e| anyhow!("invalid URL {joined:?}: {e}"))
 }
 
 #[cfg(test)]

@@ -16,7 +16,11 @@ use reqwest::{Method, StatusCode};
 
 use crate::auth::{self, Challenge, Credentials};
 use crate::dump::Dumper;
+use crate::oauth::{self, Refusal};
 use crate::proxy::ProxySettings;
+use crate::secret::Secret;
+use crate::token_cache::TokenCache;
+use crate::token_store::TokenStore;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_RETRIES: u32 = 3;
@@ -72,6 +76,36 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// How one attempt is signed.
+#[derive(Clone, Copy)]
+enum Signing<'a> {
+    None,
+    Digest(&'a str, &'a Secret<String>),
+    Bearer(&'a Secret<String>),
+}
+
+/// What may be retried (D5): everything safe for API calls; only a 429 or a refused
+/// connection for token requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Policy {
+    Api,
+    Token,
+}
+
+/// Where the credentials came from, for the hints that follow a refusal (D13).
+pub struct Origin {
+    pub profile: String,
+    pub config_path: String,
+}
+
+/// A service account and its token cache.
+struct ServiceAccount<'a> {
+    client_id: &'a str,
+    client_secret: &'a Secret<String>,
+    token_url: &'a reqwest::Url,
+    cache: &'a TokenCache,
+}
+
 /// Sends requests with the profile's credentials.
 pub struct Executor {
     client: reqwest::Client,
@@ -117,11 +151,141 @@ impl Executor {
         })
     }
 
-    /// Sends the request, retrying as D5 allows; the last answer or failure is the result.
+    /// Sends the command's request with the credentials: fetching or refreshing a token first
+    /// where they need one, retrying as D5 allows; the last answer or failure is the result.
     pub async fn execute(
         &self,
         request: reqwest::Request,
         credentials: &Credentials,
+        origin: &Origin,
+    ) -> Result<CommandResponse> {
+        match credentials {
+            Credentials::None => self.with_retries(request, Signing::None, Policy::Api).await,
+            Credentials::ApiKeys { public, private } => {
+                self.with_retries(request, Signing::Digest(public, private), Policy::Api)
+                    .await
+            }
+            Credentials::ServiceAccount {
+                client_id,
+                client_secret,
+                token_url,
+            } => {
+                let cache = TokenCache::new(
+                    dirs::cache_dir(),
+                    client_id,
+                    token_url.as_str(),
+                    client_secret,
+                );
+                let account = ServiceAccount {
+                    client_id,
+                    client_secret,
+                    token_url,
+                    cache: &cache,
+                };
+                let (token, from_cache) = match cache.load() {
+                    Some(token) => (token, true),
+                    None => (self.service_account_token(&account, origin).await?, false),
+                };
+                let retry_request = request.try_clone();
+                let response = self
+                    .with_retries(request, Signing::Bearer(&token), Policy::Api)
+                    .await?;
+                match retry_request {
+                    // D9: a refused cached token is dropped, and the request re-sent once.
+                    Some(again) if from_cache && response.status == StatusCode::UNAUTHORIZED => {
+                        cache.remove();
+                        let fresh = self.service_account_token(&account, origin).await?;
+                        self.with_retries(again, Signing::Bearer(&fresh), Policy::Api)
+                            .await
+                    }
+                    _ => Ok(response),
+                }
+            }
+            Credentials::UserAccount {
+                access_token,
+                refresh_token,
+                client_id,
+                refresh_url,
+                store,
+            } => {
+                let expired =
+                    oauth::jwt_expired(access_token.expose()).map_err(anyhow::Error::msg)?;
+                let token = if expired {
+                    self.refreshed_user_token(refresh_url, client_id, refresh_token, store, origin)
+                        .await?
+                } else {
+                    access_token.clone()
+                };
+                self.with_retries(request, Signing::Bearer(&token), Policy::Api)
+                    .await
+            }
+        }
+    }
+
+    /// A new service-account token from the token endpoint, cached when it says how long it
+    /// lasts.
+    async fn service_account_token(
+        &self,
+        account: &ServiceAccount<'_>,
+        origin: &Origin,
+    ) -> Result<Secret<String>> {
+        let request = oauth::client_credentials_request(
+            account.token_url,
+            account.client_id,
+            account.client_secret,
+        );
+        let token = self.token(request, origin).await?;
+        if let Some(lifetime) = token.expires_in {
+            account.cache.store(&token.access_token, lifetime);
+        }
+        Ok(token.access_token)
+    }
+
+    /// Exchanges the refresh token for new tokens and saves them where the old ones were.
+    async fn refreshed_user_token(
+        &self,
+        refresh_url: &reqwest::Url,
+        client_id: &str,
+        refresh_token: &Secret<String>,
+        store: &TokenStore,
+        origin: &Origin,
+    ) -> Result<Secret<String>> {
+        let request = oauth::refresh_request(refresh_url, client_id, refresh_token);
+        let token = self.token(request, origin).await?;
+        if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {
+            eprintln!("warning: the refreshed tokens were not saved: {e:#}");
+        }
+        Ok(token.access_token)
+    }
+
+    /// Sends a token request (retrying only 429 and refused connections) and reads the token.
+    async fn token(&self, request: reqwest::Request, origin: &Origin) -> Result<oauth::Token> {
+        let what = describe(&request);
+        let response = self
+            .with_retries(request, Signing::None, Policy::Token)
+            .await?;
+        oauth::parse_token_response(response.status, &response.body).map_err(
+            |refusal| match refusal {
+                Refusal::Unauthorized => anyhow!(oauth::unauthorized_message(
+                    &origin.profile,
+                    &origin.config_path
+                )),
+                Refusal::SessionExpired => anyhow!(oauth::session_expired_message(
+                    &origin.profile,
+                    &origin.config_path
+                )),
+                Refusal::Other(reason) => anyhow!("{what}: {reason}"),
+            },
+        )
+    }
+
+    /// Sends the request, retrying as the policy allows; the last answer or failure is the
+    /// result.
+    async fn with_retries(
+        &self,
+        request: reqwest::Request,
+        signing: Signing<'_>,
+        policy: Policy,
     ) -> Result<CommandResponse> {
         let method = request.method().clone();
         let mut retry = 0;
@@ -129,12 +293,12 @@ impl Executor {
             let attempt = request
                 .try_clone()
                 .ok_or_else(|| anyhow!("the request body cannot be sent twice"))?;
-            let outcome = self.exchange(attempt, credentials).await;
+            let outcome = self.exchange(attempt, signing).await;
             let reason = match &outcome {
-                Ok(response) if should_retry_status(response.status, &method) => {
+                Ok(response) if should_retry_status(response.status, &method, policy) => {
                     response.status_line()
                 }
-                Err(failure) if should_retry_failure(failure.resend, &method) => {
+                Err(failure) if should_retry_failure(failure.resend, &method, policy) => {
                     failure.cause.clone()
                 }
                 _ => return outcome.map_err(anyhow::Error::new),
@@ -154,15 +318,17 @@ impl Executor {
         }
     }
 
-    /// One complete exchange: for digest credentials the unauthenticated leg, then (on a
-    /// challenge) the signed one, whose answer is final.
+    /// One complete exchange: for digest, the unauthenticated leg, then (on a challenge) the
+    /// signed one, whose answer is final; for a bearer token, one request.
     async fn exchange(
         &self,
         request: reqwest::Request,
-        credentials: &Credentials,
+        signing: Signing<'_>,
     ) -> Result<CommandResponse, Failure> {
-        let Credentials::ApiKeys { public, private } = credentials else {
-            return self.send(request).await;
+        let (public, private) = match signing {
+            Signing::None => return self.send(request).await,
+            Signing::Bearer(token) => return self.send(auth::with_bearer(request, token)).await,
+            Signing::Digest(public, private) => (public, private),
         };
         let first_leg = request.try_clone().ok_or_else(|| Failure {
             resend: Resend::Never,
@@ -245,15 +411,15 @@ fn dump(text: &str) {
     let _ = stderr.write_all(text.as_bytes());
 }
 
-fn should_retry_status(status: StatusCode, method: &Method) -> bool {
+fn should_retry_status(status: StatusCode, method: &Method, policy: Policy) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
-        || (matches!(status.as_u16(), 502..=504) && is_idempotent(method))
+        || (policy == Policy::Api && matches!(status.as_u16(), 502..=504) && is_idempotent(method))
 }
 
-fn should_retry_failure(resend: Resend, method: &Method) -> bool {
+fn should_retry_failure(resend: Resend, method: &Method, policy: Policy) -> bool {
     match resend {
         Resend::Always => true,
-        Resend::IfIdempotent => is_idempotent(method),
+        Resend::IfIdempotent => policy == Policy::Api && is_idempotent(method),
         Resend::Never => false,
     }
 }
@@ -416,15 +582,49 @@ mod tests {
         for (status, method, want) in cases {
             let status = StatusCode::from_u16(status).unwrap();
             assert_eq!(
-                should_retry_status(status, &method),
+                should_retry_status(status, &method, Policy::Api),
                 want,
                 "{status} {method}"
             );
         }
-        assert!(should_retry_failure(Resend::Always, &Method::POST));
-        assert!(!should_retry_failure(Resend::IfIdempotent, &Method::POST));
-        assert!(should_retry_failure(Resend::IfIdempotent, &Method::GET));
-        assert!(!should_retry_failure(Resend::Never, &Method::GET));
+        assert!(should_retry_failure(
+            Resend::Always,
+            &Method::POST,
+            Policy::Api
+        ));
+        assert!(!should_retry_failure(
+            Resend::IfIdempotent,
+            &Method::POST,
+            Policy::Api
+        ));
+        assert!(should_retry_failure(
+            Resend::IfIdempotent,
+            &Method::GET,
+            Policy::Api
+        ));
+        assert!(!should_retry_failure(
+            Resend::Never,
+            &Method::GET,
+            Policy::Api
+        ));
+        // Token requests: only a 429 or a refused connection.
+        let token = Policy::Token;
+        assert!(should_retry_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &Method::POST,
+            token
+        ));
+        assert!(!should_retry_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &Method::GET,
+            token
+        ));
+        assert!(should_retry_failure(Resend::Always, &Method::POST, token));
+        assert!(!should_retry_failure(
+            Resend::IfIdempotent,
+            &Method::GET,
+            token
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! list of stages a command goes through.
 
 mod auth;
+mod base64;
 mod body;
 mod cli;
 mod command;
@@ -16,6 +17,7 @@ mod flags;
 mod fuzzing;
 mod help;
 mod http_date;
+mod oauth;
 mod operations;
 mod output;
 mod output_file;
@@ -27,14 +29,17 @@ mod redact;
 mod request;
 mod secret;
 mod template;
+mod token_cache;
+mod token_store;
 mod validate;
 
 use anyhow::{Context, Result};
 
+use crate::auth::Credentials;
 use crate::cli::Invocation;
 use crate::config::{ConfigFile, Env, Profile};
 use crate::dump::Dumper;
-use crate::executor::{CommandResponse, Executor};
+use crate::executor::{CommandResponse, Executor, Origin};
 use crate::proxy::ProxySettings;
 
 fn main() {
@@ -70,9 +75,10 @@ fn run() -> Result<i32> {
         false => None,
     };
     preflight::check(&command, body.as_deref(), &mut std::io::stderr())?;
+    let credentials = profile.credentials()?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
-    let response = send(request, &profile, &env, debug)?;
+    let response = send(request, &credentials, &profile, &env, debug)?;
     output::write_response(&command, &response)?;
     Ok(error::SUCCESS)
 }
@@ -95,13 +101,15 @@ fn load_profile(flag: Option<&str>, env: &Env) -> Result<Profile> {
 /// Sends the request with the profile's credentials, on a single-threaded runtime.
 fn send(
     request: reqwest::Request,
+    credentials: &Credentials,
     profile: &Profile,
     env: &Env,
     debug: bool,
 ) -> Result<CommandResponse> {
-    let credentials = profile.credentials();
     let dumper = debug.then(|| Dumper::new(credentials.secrets()));
-    let https = request.url().scheme() == "https";
+    let https = std::iter::once(request.url())
+        .chain(credentials.oauth_url())
+        .any(|url| url.scheme() == "https");
     let executor = Executor::new(
         profile.http_timeout_secs()?,
         ProxySettings::from_env(env),
@@ -112,7 +120,15 @@ fn send(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(until_interrupted(executor.execute(request, &credentials)))
+    let origin = Origin {
+        profile: profile.name.clone(),
+        config_path: profile.config_path().display().to_string(),
+    };
+    runtime.block_on(until_interrupted(executor.execute(
+        request,
+        credentials,
+        &origin,
+    )))
 }
 
 /// Runs the exchange unless SIGINT or SIGTERM comes first: then `Error: interrupted`, at once.

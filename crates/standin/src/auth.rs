@@ -7,14 +7,37 @@ use crate::atlas_error::{AtlasError, UNAUTHORIZED_BODY};
 use crate::config::Auth;
 use crate::digest::{self, Expected, NonceBook};
 use crate::http::Response;
+use crate::oauth::TokenBook;
 use crate::random;
 use crate::recorded::Recorded;
 use crate::ERROR_CONTENT_TYPE;
 
 /// True when `req` may pass (no side effects: a nonce can be answered more than once).
-pub fn is_authorized(auth: &Auth, nonces: &Mutex<NonceBook>, req: &Recorded) -> bool {
+pub fn is_authorized(
+    auth: &Auth,
+    nonces: &Mutex<NonceBook>,
+    tokens: &Mutex<TokenBook>,
+    req: &Recorded,
+) -> bool {
+    let bearer = || {
+        req.header("authorization").and_then(|v| {
+            v.split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim().to_string())
+        })
+    };
+    let issued = |token: &str| {
+        tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .accepts(token)
+    };
     match auth {
         Auth::None => true,
+        Auth::ServiceAccount { .. } => bearer().is_some_and(|t| issued(&t)),
+        Auth::UserAccount { access_token, .. } => {
+            bearer().is_some_and(|t| t == *access_token || issued(&t))
+        }
         Auth::Bearer { token } => req.header("authorization").is_some_and(|v| {
             v.split_once(' ').is_some_and(|(scheme, t)| {
                 scheme.eq_ignore_ascii_case("bearer") && t.trim() == token
@@ -57,7 +80,10 @@ pub fn unauthorized(auth: &Auth, nonces: &Mutex<NonceBook>) -> Response {
             Response::new(401, Some(ERROR_CONTENT_TYPE), UNAUTHORIZED_BODY)
                 .with_header("Www-Authenticate", &value)
         }
-        Auth::Bearer { .. } | Auth::None => {
+        Auth::Bearer { .. }
+        | Auth::ServiceAccount { .. }
+        | Auth::UserAccount { .. }
+        | Auth::None => {
             let error = AtlasError::unauthorized();
             Response::new(401, Some(ERROR_CONTENT_TYPE), error.to_json().to_string())
                 .with_header("Www-Authenticate", "Bearer realm=\"MMS Public API\"")

@@ -36,6 +36,20 @@ pub enum Auth {
     None,
     /// `Authorization: Bearer <token>` must match.
     Bearer { token: String },
+    /// Service-account client credentials: `POST /api/oauth/token` issues bearer tokens that
+    /// last `expires_in` seconds (`None`: the answer has no `expires_in`, tokens never expire).
+    ServiceAccount {
+        client_id: String,
+        client_secret: String,
+        expires_in: Option<u64>,
+    },
+    /// User login: `access_token` (and any token the refresh endpoint issues) is accepted;
+    /// `refresh_token` may be exchanged for new ones, each access token lasting `expires_in`.
+    UserAccount {
+        access_token: String,
+        refresh_token: String,
+        expires_in: u64,
+    },
 }
 
 impl Default for Auth {

@@ -10,6 +10,7 @@ use crate::atlas_error::AtlasError;
 use crate::auth;
 use crate::fault::Fault;
 use crate::http::{self, ReadError, Response};
+use crate::oauth;
 use crate::routes::{self, Ctx};
 use crate::server::{Scripted, Shared};
 use crate::ERROR_CONTENT_TYPE;
@@ -44,7 +45,8 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
                 break;
             }
         };
-        req.authorized = auth::is_authorized(&shared.config.auth, &shared.nonces, &req);
+        req.authorized =
+            auth::is_authorized(&shared.config.auth, &shared.nonces, &shared.tokens, &req);
         let keep_alive = http::keep_alive(&req);
         let head_only = req.method == "HEAD";
         shared.record(req.clone());
@@ -56,7 +58,10 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
                 send(&mut writer, &canned.to_response(), keep_alive, head_only)
             }
             None => {
-                let resp = if req.authorized {
+                let resp = if oauth::is_token_request(&req) {
+                    let mut book = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
+                    oauth::handle(&shared.config.auth, &mut book, &req)
+                } else if req.authorized {
                     let ctx = Ctx {
                         base_url: &shared.base_url,
                         state: &shared.state,

@@ -14,6 +14,7 @@ mod connection;
 pub mod digest;
 mod fault;
 pub mod http;
+pub mod oauth;
 mod pretty;
 mod random;
 mod recorded;

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::connection;
 use crate::digest::NonceBook;
 use crate::fault::Fault;
+use crate::oauth::TokenBook;
 use crate::recorded::Recorded;
 use crate::state::State;
 
@@ -33,6 +34,7 @@ pub(crate) struct Shared {
     pub base_url: String,
     pub state: Mutex<State>,
     pub nonces: Mutex<NonceBook>,
+    pub tokens: Mutex<TokenBook>,
     requests: Mutex<Vec<Recorded>>,
     script: Mutex<VecDeque<Scripted>>,
     stopping: Mutex<bool>,
@@ -92,6 +94,7 @@ impl StandIn {
             base_url,
             state: Mutex::new(state),
             nonces: Mutex::new(NonceBook::default()),
+            tokens: Mutex::new(TokenBook::default()),
             requests: Mutex::new(Vec::new()),
             script: Mutex::new(VecDeque::new()),
             stopping: Mutex::new(false),
@@ -140,6 +143,16 @@ impl StandIn {
     }
 
     /// Snapshot of the in-memory state (keys unmasked, access lists, project members).
+    /// How many tokens the token endpoints have issued.
+    pub fn tokens_issued(&self) -> usize {
+        lock(&self.shared.tokens).issued
+    }
+
+    /// Revokes every issued token, as if they had expired on the server.
+    pub fn revoke_tokens(&self) {
+        lock(&self.shared.tokens).revoke_all();
+    }
+
     pub fn state(&self) -> serde_json::Value {
         lock(&self.shared.state).snapshot()
     }

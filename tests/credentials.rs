@@ -1,0 +1,414 @@
+//! Service accounts (token endpoint, token cache D9, token host D10, refusal hints D13) and
+//! user logins (JWT expiry, refresh, rotated tokens saved to the config) through the built
+//! binary against the stand-in.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+
+use atlas_standin::oauth::jwt;
+use atlas_standin::{Auth, Config, Fault, StandIn};
+use support::*;
+
+const CLIENT_ID: &str = "mdb_sa_id_fake0001";
+const CLIENT_SECRET: &str = "mdb_sa_sk_fake-secret-0000000000";
+
+fn service_account(expires_in: Option<u64>) -> StandIn {
+    StandIn::start(Config {
+        auth: Auth::ServiceAccount {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            expires_in,
+        },
+        seed_keys: true,
+        ..Config::default()
+    })
+    .unwrap()
+}
+
+fn sa_config(sandbox: &Sandbox, url: &str, secret: &str) {
+    sandbox.write_config(&format!(
+        "[default]\nclient_id = '{CLIENT_ID}'\nclient_secret = '{secret}'\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+    ));
+}
+
+fn list(sandbox: &Sandbox) -> Run {
+    sandbox.run(&args("listOrgApiKeys", &["--orgId", ORG]), Stdin::Null)
+}
+
+fn cache_files(sandbox: &Sandbox) -> Vec<std::path::PathBuf> {
+    let dir = sandbox.path("home/.cache/atlascli/tokens");
+    std::fs::read_dir(dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_service_account_fetches_a_token_and_sends_it_as_bearer() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    let run = list(&sandbox);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert!(run.stdout_text().contains("\"totalCount\":2"), "{run:?}");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    let token = &requests[0];
+    assert_eq!(
+        (token.method.as_str(), token.target.as_str()),
+        ("POST", "/api/oauth/token")
+    );
+    assert_eq!(
+        token.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(token.body, b"grant_type=client_credentials");
+    assert!(token.header("authorization").unwrap().starts_with("Basic "));
+    let api = &requests[1];
+    assert!(api.authorized);
+    assert!(
+        api.header("authorization")
+            .unwrap()
+            .starts_with("Bearer sa-")
+    );
+    assert_eq!(
+        api.header("accept"),
+        Some("application/vnd.atlas.2023-01-01+json")
+    );
+}
+
+#[test]
+fn tokens_are_cached_privately_and_reused() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    for _ in 0..3 {
+        assert_eq!(list(&sandbox).code, 0);
+    }
+    assert_eq!(server.tokens_issued(), 1, "one token for three commands");
+    let files = cache_files(&sandbox);
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let folder = files[0].parent().unwrap();
+    assert_eq!(
+        std::fs::metadata(folder).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert!(
+        !std::fs::read_to_string(&files[0])
+            .unwrap()
+            .contains(CLIENT_SECRET)
+    );
+}
+
+#[test]
+fn a_refused_cached_token_is_replaced_once() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    assert_eq!(list(&sandbox).code, 0);
+    server.revoke_tokens();
+    server.clear_requests();
+    let run = list(&sandbox);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    let api = format!("/api/atlas/v2/orgs/{ORG}/apiKeys");
+    assert_eq!(targets, [api.clone(), "/api/oauth/token".into(), api]);
+    assert_eq!(server.tokens_issued(), 2);
+}
+
+#[test]
+fn tokens_without_a_lifetime_are_not_cached() {
+    let server = service_account(None);
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    assert_eq!(list(&sandbox).code, 0);
+    assert_eq!(list(&sandbox).code, 0);
+    assert_eq!(server.tokens_issued(), 2);
+    assert!(cache_files(&sandbox).is_empty());
+}
+
+#[test]
+fn refused_client_credentials_print_the_hint() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), "mdb_sa_sk_wrong");
+    let run = list(&sandbox);
+    run.assert_error(&format!(
+        "Error: unauthorized\n\nCheck client_id/client_secret or public_api_key/private_api_key in profile \"default\" of {}, or the MONGODB_ATLAS_* environment variables.\n",
+        sandbox.config_path().display()
+    ));
+    assert_eq!(server.requests().len(), 1, "no API call without a token");
+    assert!(!run.stderr.contains("mdb_sa_sk_wrong"));
+}
+
+#[test]
+fn a_service_account_wins_over_api_keys() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[default]\npublic_api_key = '{PUBLIC_KEY}'\nprivate_api_key = '{PRIVATE_KEY}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    ));
+    let run = sandbox.run_env(
+        &args("listOrgApiKeys", &["--orgId", ORG]),
+        &[
+            ("MONGODB_ATLAS_CLIENT_ID", CLIENT_ID),
+            ("MONGODB_ATLAS_CLIENT_SECRET", CLIENT_SECRET),
+        ],
+        Stdin::Null,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(server.requests()[0].target, "/api/oauth/token");
+}
+
+#[test]
+fn the_token_endpoint_retries_only_429_and_refusals() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    server.push_fault(Fault::Status {
+        status: 429,
+        retry_after: Some("0".into()),
+        body: String::new(),
+    });
+    let run = list(&sandbox);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: POST {}/api/oauth/token: 429 Too Many Requests, retrying in 0.0s (retry 1 of 3)\n",
+            server.url()
+        )
+    );
+
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    server.push_fault(Fault::Status {
+        status: 503,
+        retry_after: Some("0".into()),
+        body: String::new(),
+    });
+    let run = list(&sandbox);
+    run.assert_error(&format!(
+        "Error: POST {}/api/oauth/token: 503 Service Unavailable\n",
+        server.url()
+    ));
+}
+
+#[test]
+fn debug_dumps_hide_client_secrets_and_tokens() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    let run = sandbox.run(
+        &[
+            "-D",
+            "api",
+            "programmaticApiKeys",
+            "listOrgApiKeys",
+            "--orgId",
+            ORG,
+        ],
+        Stdin::Null,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("> POST {}/api/oauth/token\n", server.url())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("\"access_token\":\"[redacted]\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("sa-"),
+        "no token in the dump: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(CLIENT_SECRET));
+    assert!(!run.stderr.contains("Basic "), "{}", run.stderr);
+}
+
+// --- user logins ---
+
+const REFRESH: &str = "refresh-fake-0000";
+
+fn user_account(access_token: &str) -> StandIn {
+    StandIn::start(Config {
+        auth: Auth::UserAccount {
+            access_token: access_token.into(),
+            refresh_token: REFRESH.into(),
+            expires_in: 3600,
+        },
+        seed_keys: true,
+        ..Config::default()
+    })
+    .unwrap()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn a_valid_user_token_is_sent_as_is() {
+    let token = jwt(now() + 3600);
+    let server = user_account(&token);
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[default]\naccess_token = '{token}'\nrefresh_token = '{REFRESH}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    ));
+    let run = list(&sandbox);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some(format!("Bearer {token}").as_str())
+    );
+}
+
+#[test]
+fn an_expired_user_token_is_refreshed_and_saved_in_place() {
+    let old = jwt(now() - 60);
+    let server = user_account(&old);
+    let sandbox = Sandbox::new();
+    let before = format!(
+        "# my Atlas settings\n[default]\naccess_token = '{old}'  # from atlas auth login\nrefresh_token = '{REFRESH}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n\n[other]\norg_id = 'x'\n",
+        server.url()
+    );
+    sandbox.write_config(&before);
+    std::fs::set_permissions(
+        sandbox.config_path(),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let run = list(&sandbox);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].target,
+        "/api/private/unauth/account/device/token"
+    );
+    let form = requests[0].body_text();
+    assert!(
+        form.contains("grant_type=refresh_token")
+            && form.contains(&format!("refresh_token={REFRESH}")),
+        "{form}"
+    );
+    assert!(form.contains("client_id=0oabtxactgS3gHIR0297"), "{form}");
+    assert!(requests[1].authorized);
+    let after = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    assert!(!after.contains(&old), "the old token is replaced");
+    assert!(
+        !after.contains(&format!("'{REFRESH}'")),
+        "the rotated refresh token is saved"
+    );
+    let new_token = requests[1]
+        .header("authorization")
+        .unwrap()
+        .strip_prefix("Bearer ")
+        .unwrap()
+        .to_string();
+    assert!(
+        after.contains(&format!(
+            "access_token = \"{new_token}\"  # from atlas auth login\n"
+        )),
+        "{after}"
+    );
+    assert!(after.starts_with("# my Atlas settings\n[default]\n"));
+    assert!(after.ends_with(&format!(
+        "ops_manager_url = '{}'\napi_version = '2023-01-01'\n\n[other]\norg_id = 'x'\n",
+        server.url()
+    )));
+    assert_eq!(
+        std::fs::metadata(sandbox.config_path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+
+    // The next command uses the saved token without refreshing.
+    server.clear_requests();
+    assert_eq!(list(&sandbox).code, 0);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn an_expired_refresh_token_is_a_session_expired_error() {
+    let old = jwt(now() - 60);
+    let server = user_account(&old);
+    let sandbox = Sandbox::new();
+    let config = format!(
+        "[default]\naccess_token = '{old}'\nrefresh_token = 'refresh-revoked'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    );
+    sandbox.write_config(&config);
+    let run = list(&sandbox);
+    run.assert_error(&format!(
+        "Error: session expired\n\nPlease note that your session expires periodically. \nIf you use Atlas CLI for automation, see https://www.mongodb.com/docs/atlas/cli/stable/atlas-cli-automate/ for best practices.\nCheck client_id/client_secret or public_api_key/private_api_key in profile \"default\" of {}, or the MONGODB_ATLAS_* environment variables.\n",
+        sandbox.config_path().display()
+    ));
+    assert_eq!(
+        std::fs::read_to_string(sandbox.config_path()).unwrap(),
+        config,
+        "nothing saved"
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn tokens_from_the_environment_are_refreshed_but_not_saved() {
+    let old = jwt(now() - 60);
+    let server = user_account(&old);
+    let sandbox = Sandbox::new();
+    let config = format!(
+        "[default]\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    );
+    sandbox.write_config(&config);
+    let run = sandbox.run_env(
+        &args("listOrgApiKeys", &["--orgId", ORG]),
+        &[
+            ("MONGODB_ATLAS_ACCESS_TOKEN", &old),
+            ("MONGODB_ATLAS_REFRESH_TOKEN", REFRESH),
+        ],
+        Stdin::Null,
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(sandbox.config_path()).unwrap(),
+        config
+    );
+}
+
+#[test]
+fn half_configured_or_malformed_user_tokens_are_errors() {
+    let server = user_account("unused");
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[default]\naccess_token = 'a.b.c'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    ));
+    list(&sandbox).assert_error("Error: user_account needs both access_token and refresh_token\n");
+    sandbox.write_config(&format!(
+        "[default]\naccess_token = 'not-a-jwt'\nrefresh_token = 'r'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    ));
+    list(&sandbox)
+        .assert_error("Error: token is malformed: token contains an invalid number of segments\n");
+    assert!(server.requests().is_empty());
+}
