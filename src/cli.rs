@@ -54,7 +54,15 @@ pub fn parse(argv: &[String]) -> Result<Invocation> {
     }
     match found.command {
         Command::Operation(operation) => Ok(Invocation::Run(OperationArgs { operation, flags })),
-        Command::CompletionShell(shell) => Ok(Invocation::Print(shell.script())),
+        Command::CompletionShell(shell) => match flags.positional.first() {
+            // cobra's shell commands take no arguments.
+            Some(extra) => bail!(
+                "unknown command {} for {}",
+                crate::quote::go_quote(extra),
+                crate::quote::go_quote(&found.command.path())
+            ),
+            None => Ok(Invocation::Print(shell.script())),
+        },
         Command::Help => match command::find(&flags.positional) {
             Ok(topic) => text(help::help(topic.command)),
             Err(_) => Ok(Invocation::PrintError(format!(

@@ -133,8 +133,9 @@ impl ConfigFile {
                 crate::error::os_error_text(&e)
             ),
         };
-        let table =
-            parse_toml(&bytes).map_err(|e| anyhow!("cannot parse {}: {e}", path.display()))?;
+        let table = parse_toml(&bytes)
+            .map(lower_case_keys)
+            .map_err(|e| anyhow!("cannot parse {}: {e}", path.display()))?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             table,
@@ -187,6 +188,21 @@ impl ConfigFile {
             env: env.clone(),
         })
     }
+}
+
+/// Keys are case-insensitive, as viper reads them: `[Prod]` is profile `prod`, `Org_Id` is
+/// `org_id`.
+fn lower_case_keys(table: toml::Table) -> toml::Table {
+    table
+        .into_iter()
+        .map(|(key, value)| {
+            let value = match value {
+                toml::Value::Table(inner) => toml::Value::Table(lower_case_keys(inner)),
+                other => other,
+            };
+            (key.to_lowercase(), value)
+        })
+        .collect()
 }
 
 fn is_property(key: &str) -> bool {
@@ -419,6 +435,17 @@ mod tests {
         assert_eq!(p.get("project_id").as_deref(), Some("pdef"));
         let p = profile(TWO, None, &[("MCLI_PROJECT_ID", "mcli")]).unwrap();
         assert_eq!(p.get("project_id").as_deref(), Some("mcli"));
+    }
+
+    #[test]
+    fn profile_names_and_keys_are_case_insensitive() {
+        let toml = "[Prod]\nOrg_Id = 'p'\nAPI_VERSION = '2023-01-01'\n";
+        for flag in [None, Some("PROD"), Some("prod"), Some("Prod")] {
+            let p = profile(toml, flag, &[]).unwrap();
+            assert_eq!(p.name, "prod");
+            assert_eq!(p.get("org_id").as_deref(), Some("p"), "{flag:?}");
+            assert_eq!(p.get("api_version").as_deref(), Some("2023-01-01"));
+        }
     }
 
     #[test]

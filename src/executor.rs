@@ -485,6 +485,9 @@ fn network_cause(error: &reqwest::Error) -> (Resend, String) {
                 | std::io::ErrorKind::BrokenPipe => {
                     return (Resend::IfIdempotent, DROPPED.to_string());
                 }
+                _ if io.raw_os_error().is_some() => {
+                    return (Resend::Never, crate::error::os_error_text(io));
+                }
                 _ => {}
             }
         }

@@ -17,6 +17,7 @@ mod flags;
 mod fuzzing;
 mod help;
 mod http_date;
+mod interrupt;
 mod oauth;
 mod operations;
 mod output;
@@ -44,6 +45,7 @@ use crate::proxy::ProxySettings;
 
 fn main() {
     restore_default_sigpipe();
+    interrupt::watch();
     let code = match run() {
         Ok(code) => code,
         Err(e) => {
@@ -95,6 +97,7 @@ fn load_profile(flag: Option<&str>, env: &Env) -> Result<Profile> {
     let config = ConfigFile::load(&config::config_path(env)?)?;
     let profile = config.profile(flag, env)?;
     profile.check_service()?;
+    profile.http_timeout_secs()?;
     Ok(profile)
 }
 
@@ -124,22 +127,7 @@ fn send(
         profile: profile.name.clone(),
         config_path: profile.config_path().display().to_string(),
     };
-    runtime.block_on(until_interrupted(executor.execute(
-        request,
-        credentials,
-        &origin,
-    )))
-}
-
-/// Runs the exchange unless SIGINT or SIGTERM comes first: then `Error: interrupted`, at once.
-async fn until_interrupted<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
-    tokio::select! {
-        result = work => result,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-        _ = terminate.recv() => Err(anyhow::anyhow!("interrupted")),
-    }
+    runtime.block_on(executor.execute(request, credentials, &origin))
 }
 
 /// Go programs die quietly on a closed stdout pipe; Rust ignores SIGPIPE unless told not to.

@@ -132,6 +132,7 @@ fn write_atomically(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<
     if result.is_err() {
         let _ = fs::remove_file(&temp_path);
     }
+    crate::interrupt::untrack(&temp_path);
     result
 }
 
@@ -139,12 +140,17 @@ fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
     let mut attempt = 0u32;
     loop {
         let temp = dir.join(format!(".{name}.{:016x}.tmp", crate::random::u64()));
-        match OpenOptions::new()
+        // Tracked before it exists, so an interrupt can never leave it behind.
+        crate::interrupt::track(temp.clone());
+        let created = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(&temp)
-        {
+            .open(&temp);
+        if created.is_err() {
+            crate::interrupt::untrack(&temp);
+        }
+        match created {
             Ok(file) => return Ok((temp, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
             Err(e) => return Err(e),

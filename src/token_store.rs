@@ -50,7 +50,13 @@ fn replace_tokens(
     let table: &mut dyn toml_edit::TableLike = match source {
         TokenSource::Environment => return None,
         TokenSource::TopLevel => document.as_table_mut(),
-        TokenSource::Profile(name) => document.get_mut(name)?.as_table_like_mut()?,
+        TokenSource::Profile(name) => {
+            let key = document
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .find(|k| k.to_lowercase() == *name)?;
+            document.get_mut(&key)?.as_table_like_mut()?
+        }
     };
     set_keeping_layout(table, "access_token", access.expose())?;
     if let Some(refresh) = refresh {
@@ -61,7 +67,11 @@ fn replace_tokens(
 
 /// Replaces a string value, keeping the spaces and comments around it.
 fn set_keeping_layout(table: &mut dyn toml_edit::TableLike, key: &str, value: &str) -> Option<()> {
-    let old = table.get_mut(key)?.as_value_mut()?;
+    let key = table
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .find(|k| k.to_lowercase() == key)?;
+    let old = table.get_mut(&key)?.as_value_mut()?;
     let decor = old.decor().clone();
     let mut new = toml_edit::Value::from(value);
     *new.decor_mut() = decor;
@@ -105,6 +115,18 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn finds_tables_and_keys_whatever_their_case() {
+        let mixed = replace_tokens(
+            "[Prod]\nAccess_Token = 'x'\n",
+            &TokenSource::Profile("prod".into()),
+            &Secret::new("n".into()),
+            None,
+        )
+        .unwrap();
+        assert_eq!(mixed, "[Prod]\nAccess_Token = \"n\"\n");
     }
 
     #[test]

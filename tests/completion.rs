@@ -152,6 +152,8 @@ fn completion_help_and_unknown_shells() {
         ),
         "{run:?}"
     );
+    let run = sandbox.run(&["completion", "bash", "extra"], Stdin::Null);
+    run.assert_error("Error: unknown command \"extra\" for \"atlas completion bash\"\n");
     let run = sandbox.run(&["completion", "bash", "--help"], Stdin::Null);
     assert!(
         run.stdout_text()

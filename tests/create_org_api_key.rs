@@ -664,3 +664,29 @@ fn output_file_may_be_a_fifo_or_dev_stdout() {
     let printed: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(printed["desc"], "ci key");
 }
+
+#[test]
+fn remote_hosts_go_through_the_proxy() {
+    let proxy = standin();
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config("http://atlas.example/");
+    let file = sandbox.write_file("key.json", BODY);
+    let run = sandbox.run_env(
+        &refs(&create(&[
+            "--file",
+            file.to_str().unwrap(),
+            "--version",
+            "2023-01-01",
+        ])),
+        &[("HTTP_PROXY", &proxy.url())],
+        Stdin::Null,
+    );
+    let requests = proxy.requests();
+    assert!(!requests.is_empty(), "{run:?}");
+    assert_eq!(
+        requests[0].target,
+        format!("http://atlas.example/api/atlas/v2/orgs/{ORG}/apiKeys"),
+        "absolute-form request to the proxy"
+    );
+    assert_eq!(requests[0].body, BODY);
+}

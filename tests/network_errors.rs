@@ -159,6 +159,59 @@ fn tls_failures_are_one_line_each() {
     ));
 }
 
+/// A TLS server that offers HTTP/2 by ALPN and reports what the client chose.
+fn alpn_probe(pki: &Pki) -> (u16, std::sync::mpsc::Receiver<Option<Vec<u8>>>) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cert = rustls::pki_types::CertificateDer::from(pki.server_der.clone());
+    let key = rustls::pki_types::PrivateKeyDer::try_from(pki.server_key_der.clone()).unwrap();
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Some(mut stream) = listener.incoming().flatten().next() {
+            let mut connection = rustls::ServerConnection::new(config).unwrap();
+            while connection.is_handshaking() {
+                if connection.complete_io(&mut stream).is_err() {
+                    break;
+                }
+            }
+            let _ = tx.send(connection.alpn_protocol().map(<[u8]>::to_vec));
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn http2_is_used_when_the_server_offers_it() {
+    let pki = pki(&["localhost"], false);
+    let (port, chosen) = alpn_probe(&pki);
+    let sandbox = Sandbox::new();
+    let ca = sandbox.write_file("ca.pem", pki.ca_pem.as_bytes());
+    // A POST: when the probe hangs up after the handshake, it is not sent again.
+    let url = format!("https://localhost:{port}/");
+    let _ = sandbox.run_env(
+        &args(
+            "createOrgApiKey",
+            &["--orgId", ORG, "--version", "2023-01-01"],
+        ),
+        &[
+            ("MONGODB_ATLAS_OPS_MANAGER_URL", url.as_str()),
+            ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ],
+        Stdin::Bytes(br#"{"desc":"h2","roles":["ORG_MEMBER"]}"#.to_vec()),
+    );
+    let protocol = chosen
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(protocol.as_deref(), Some(&b"h2"[..]));
+}
+
 #[test]
 fn trust_roots_are_read_only_for_https() {
     let server = atlas_standin::StandIn::start(atlas_standin::Config::default()).unwrap();

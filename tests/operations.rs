@@ -569,3 +569,100 @@ fn key_lifecycle() {
     run.assert_error("Error: server returned an error response code\n");
     assert_eq!(json_of(&run)["errorCode"], "API_KEY_NOT_FOUND");
 }
+
+/// Every recorded success shape, replayed through the matching operation: stdout is the body,
+/// byte for byte.
+#[test]
+fn recorded_success_bodies_pass_through_byte_for_byte() {
+    let r = "fixtures/recorded/";
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "listOrgApiKeys",
+            &["--orgId", ORG],
+            "TestAtlasOrgAPIKeys/List/GET_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_1.snaphost",
+        ),
+        (
+            "getOrgApiKey",
+            &["--orgId", ORG, "--apiUserId", ORG_KEY],
+            "TestAtlasOrgAPIKeys/Describe/GET_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_698c46bee3bbe1ace0f31aec_1.snaphost",
+        ),
+        (
+            "updateOrgApiKey",
+            &["--orgId", ORG, "--apiUserId", ORG_KEY],
+            "TestAtlasOrgAPIKeys/Update/PATCH_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_698c46bee3bbe1ace0f31aec_1.snaphost",
+        ),
+        (
+            "deleteOrgApiKey",
+            &["--orgId", ORG, "--apiUserId", ORG_KEY],
+            "TestAtlasOrgAPIKeys/Delete/DELETE_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_698c46bee3bbe1ace0f31aec_1.snaphost",
+        ),
+        (
+            "listOrgAccessEntries",
+            &["--orgId", ORG, "--apiUserId", "698c46aac41e0dcc2ca46ee2"],
+            "TestAtlasOrgAPIKeyAccessList/List/GET_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_698c46aac41e0dcc2ca46ee2_accessList_1.snaphost",
+        ),
+        (
+            "createOrgAccessEntry",
+            &["--orgId", ORG, "--apiUserId", "698c46aac41e0dcc2ca46ee2"],
+            "TestAtlasOrgAPIKeyAccessList/Create/POST_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_698c46aac41e0dcc2ca46ee2_accessList_1.snaphost",
+        ),
+        (
+            "deleteAccessEntry",
+            &[
+                "--orgId",
+                ORG,
+                "--apiUserId",
+                "698c46aac41e0dcc2ca46ee2",
+                "--ipAddress",
+                "192.168.0.200",
+            ],
+            "TestAtlasOrgAPIKeyAccessList/Delete/DELETE_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_698c46aac41e0dcc2ca46ee2_accessList_192.168.0.200_1.snaphost",
+        ),
+        (
+            "listGroupApiKeys",
+            &["--groupId", GROUP],
+            "TestAtlasProjectAPIKeys/List/GET_api_atlas_v2_groups_b0123456789abcdef012345b_apiKeys_1.snaphost",
+        ),
+        (
+            "createGroupApiKey",
+            &["--groupId", GROUP],
+            "TestAtlasProjectAPIKeys/Create/POST_api_atlas_v2_groups_b0123456789abcdef012345b_apiKeys_1.snaphost",
+        ),
+        (
+            "updateApiKeyRoles",
+            &["--groupId", GROUP, "--apiUserId", PROJECT_KEY],
+            "TestAtlasProjectAPIKeys/Assign/PATCH_api_atlas_v2_groups_b0123456789abcdef012345b_apiKeys_698c46fde3bbe1ace0f337b7_1.snaphost",
+        ),
+        (
+            "removeGroupApiKey",
+            &["--groupId", GROUP, "--apiUserId", PROJECT_KEY],
+            "TestAtlasProjectAPIKeys/Delete/DELETE_api_atlas_v2_groups_b0123456789abcdef012345b_apiKeys_698c46fde3bbe1ace0f337b7_1.snaphost",
+        ),
+    ];
+    let bodies = [
+        ("updateOrgApiKey", r#"{"desc":"new"}"#),
+        ("createOrgAccessEntry", r#"[{"ipAddress":"192.168.0.200"}]"#),
+        (
+            "createGroupApiKey",
+            r#"{"desc":"p","roles":["GROUP_READ_ONLY"]}"#,
+        ),
+        (
+            "updateApiKeyRoles",
+            r#"{"roles":["GROUP_DATA_ACCESS_READ_ONLY"]}"#,
+        ),
+    ];
+    for (name, flags, fixture) in cases {
+        let (server, sandbox) = seeded();
+        let canned =
+            atlas_standin::Canned::from_snaphost(&shared(&format!("{r}{fixture}"))).unwrap();
+        let expected = canned.body.clone();
+        server.push_response(canned);
+        let body = bodies.iter().find(|(n, _)| n == name).map(|(_, b)| *b);
+        let mut argv = args(name, flags);
+        argv.extend(["--version", "2023-01-01"]);
+        let stdin = body.map_or(Stdin::Null, |b| Stdin::Bytes(b.as_bytes().to_vec()));
+        let run = sandbox.run(&argv, stdin);
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{name}: {run:?}");
+        assert_eq!(run.stdout, expected, "{name}");
+    }
+}

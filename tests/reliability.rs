@@ -322,3 +322,78 @@ fn an_html_503_page_is_an_ordinary_error_response() {
     run.assert_error("Error: server returned an error response code\n");
     assert_eq!(run.stdout_text(), page);
 }
+
+/// Sends `signal` to the child once `ready` holds, and returns its output and how long it took.
+fn interrupt_when(
+    mut command: std::process::Command,
+    signal: &str,
+    ready: impl Fn() -> bool,
+) -> (std::process::Output, Duration) {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ready() {
+        assert!(Instant::now() < deadline, "never ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let sent = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    (output, sent.elapsed())
+}
+
+#[test]
+fn interrupts_while_reading_stdin_fail_cleanly() {
+    let (server, sandbox) = setup();
+    let mut command = sandbox.command(&create_args());
+    command.stdin(Stdio::piped());
+    // The pipe stays open and silent: the body read waits until the signal.
+    let (output, took) = interrupt_when(command, "TERM", || true);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Error: interrupted\n"
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn interrupts_after_the_response_still_stop_the_run() {
+    let (server, sandbox) = setup();
+    let fifo = sandbox.path("nobody-reads.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut command = sandbox.command(&args(
+        "getOrgApiKey",
+        &[
+            "--orgId",
+            ORG,
+            "--apiUserId",
+            KEY_ID,
+            "--version",
+            "2023-01-01",
+            "--outputFile",
+            fifo.to_str().unwrap(),
+        ],
+    ));
+    command.stdin(Stdio::null());
+    // The answer arrives, then opening the FIFO blocks: no reader ever comes.
+    let (output, took) = interrupt_when(command, "INT", || server.requests().len() >= 2);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Error: interrupted\n"
+    );
+}

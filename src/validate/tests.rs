@@ -1132,3 +1132,25 @@ fn big_bodies_validate() {
         "valid big body"
     );
 }
+
+#[test]
+fn lone_surrogate_escapes_are_accepted_as_go_does() {
+    let cases = [
+        r#"{"desc":"\ud800","roles":["ORG_MEMBER"]}"#,
+        r#"{"desc":"x\udc00y","roles":["ORG_MEMBER"]}"#,
+        r#"{"desc":"\ud83d\ude00 paired","roles":["ORG_MEMBER"]}"#,
+        r#"{"desc":"\\ud800 is text","roles":["ORG_MEMBER"]}"#,
+    ];
+    for body in cases {
+        assert_eq!(
+            validate_body(body.as_bytes(), Some(&CREATE_ORG_API_KEY)),
+            Ok(vec![]),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        super::replace_lone_surrogates(r#""\ud800\\ud800\ud83d\ude00\udfff""#).as_deref(),
+        Some(r#""\ufffd\\ud800\ud83d\ude00\ufffd""#)
+    );
+    assert_eq!(super::replace_lone_surrogates(r#""plain""#), None);
+}
