@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 
 use crate::secret::Secret;
+use crate::token_cache::TokenCache;
 use crate::token_store::TokenStore;
 
 /// How requests are authenticated.
@@ -28,6 +29,7 @@ pub enum Credentials {
         client_id: String,
         client_secret: Secret<String>,
         token_url: reqwest::Url,
+        cache: TokenCache,
     },
     /// A user login: a bearer access token, refreshed at `refresh_url` when it has expired.
     UserAccount {
@@ -161,13 +163,17 @@ pub fn digest_authorization(
     Ok(value)
 }
 
-/// Adds `Authorization: Bearer <token>` (marked sensitive) to the request.
-pub fn with_bearer(mut request: reqwest::Request, token: &Secret<String>) -> reqwest::Request {
-    if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
-        value.set_sensitive(true);
-        request.headers_mut().insert(AUTHORIZATION, value);
-    }
-    request
+/// Adds `Authorization: Bearer <token>` (marked sensitive) to the request; a token that
+/// cannot be a header value is an error, never a request sent without it.
+pub fn with_bearer(
+    mut request: reqwest::Request,
+    token: &Secret<String>,
+) -> Result<reqwest::Request, String> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| "the access token is not a valid header value".to_string())?;
+    value.set_sensitive(true);
+    request.headers_mut().insert(AUTHORIZATION, value);
+    Ok(request)
 }
 
 /// Adds the answer to a copy of the request.

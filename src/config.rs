@@ -13,7 +13,8 @@ use anyhow::{Result, anyhow, bail};
 use crate::auth::Credentials;
 use crate::oauth::{CLOUD_CLIENT_ID, CLOUD_GOV_CLIENT_ID};
 use crate::secret::Secret;
-use crate::token_store::{TokenSource, TokenStore};
+use crate::token_cache::TokenCache;
+use crate::token_store::{Source, TokenStore};
 
 /// Profile properties: every top-level key that is none of these (nor a global) is a profile.
 const PROFILE_PROPERTIES: &[&str] = &[
@@ -49,7 +50,7 @@ const CLOUD_GOV_URL: &str = "https://cloud.mongodbgov.com/";
 const DEFAULT_HTTP_TIMEOUT_SECS: u64 = 120;
 
 /// A snapshot of the environment, so lookups are testable without touching the process.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Env {
     vars: BTreeMap<String, String>,
 }
@@ -93,6 +94,15 @@ impl Env {
     }
 }
 
+/// Debug output names the variables, never their values (they may hold keys).
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("names", &self.vars.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// Where the config file lives: `<UserConfigDir>/atlascli/config.toml`, as Go finds it.
 pub fn config_path(env: &Env) -> Result<PathBuf> {
     let base = if cfg!(any(target_os = "macos", windows)) {
@@ -115,7 +125,6 @@ pub fn config_path(env: &Env) -> Result<PathBuf> {
 }
 
 /// The parsed config file (empty when the file does not exist).
-#[derive(Debug)]
 pub struct ConfigFile {
     path: PathBuf,
     table: toml::Table,
@@ -190,6 +199,25 @@ impl ConfigFile {
     }
 }
 
+/// Debug output names the file, never its values (they may hold keys).
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Debug output names the profile and file, never its values.
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Keys are case-insensitive, as viper reads them: `[Prod]` is profile `prod`, `Org_Id` is
 /// `org_id`.
 fn lower_case_keys(table: toml::Table) -> toml::Table {
@@ -256,7 +284,6 @@ fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 }
 
 /// The chosen profile, with the file's top level and the environment layered over it.
-#[derive(Debug)]
 pub struct Profile {
     pub name: String,
     path: PathBuf,
@@ -272,9 +299,9 @@ impl Profile {
     }
 
     /// A property and where it was found.
-    fn lookup(&self, key: &str) -> Option<(String, TokenSource)> {
+    fn lookup(&self, key: &str) -> Option<(String, Source)> {
         if let Some(v) = self.env.property(key) {
-            return Some((v.to_string(), TokenSource::Environment));
+            return Some((v.to_string(), Source::Environment));
         }
         let value = |table: &toml::Table| match table.get(key) {
             Some(toml::Value::String(s)) if !s.is_empty() => Some(s.clone()),
@@ -282,8 +309,8 @@ impl Profile {
             _ => None,
         };
         value(&self.top)
-            .map(|v| (v, TokenSource::TopLevel))
-            .or_else(|| value(&self.section).map(|v| (v, TokenSource::Profile(self.name.clone()))))
+            .map(|v| (v, Source::TopLevel))
+            .or_else(|| value(&self.section).map(|v| (v, Source::Profile(self.name.clone()))))
     }
 
     /// The config file this profile was read from (named in credential hints).
@@ -321,50 +348,80 @@ impl Profile {
         }
     }
 
-    /// The credentials, chosen as the reference does: client id and secret (a service
-    /// account) win, then an API key pair, then user-login tokens; else none.
+    /// The credentials, chosen as the reference does (behavior §d): a client id and secret
+    /// unless `auth_type` is already `service_account`, then an API key pair unless it is
+    /// already `api_keys`, else what `auth_type` names; with no `auth_type`, user-login tokens
+    /// when present, else none. So credentials from the environment win over the stored type.
     pub fn credentials(&self) -> Result<Credentials> {
-        let secret = |key: &str| self.get(key).map(Secret::new);
-        if let (Some(client_id), Some(client_secret)) =
-            (self.get("client_id"), secret("client_secret"))
-        {
-            return Ok(Credentials::ServiceAccount {
-                client_id,
-                client_secret,
-                token_url: oauth_url(&self.base_url(), "api/oauth/token")?,
-            });
-        }
-        if let (Some(public), Some(private)) =
-            (self.get("public_api_key"), secret("private_api_key"))
-        {
-            return Ok(Credentials::ApiKeys { public, private });
-        }
-        match (self.lookup("access_token"), secret("refresh_token")) {
-            (Some((access, source)), Some(refresh_token)) => {
-                let account_host = self.get("account_url").unwrap_or_else(|| self.base_url());
-                let default_client = match self.get("service").as_deref() {
-                    Some("cloudgov") => CLOUD_GOV_CLIENT_ID,
-                    _ => CLOUD_CLIENT_ID,
-                };
-                Ok(Credentials::UserAccount {
-                    access_token: Secret::new(access),
-                    refresh_token,
-                    client_id: self
-                        .get("client_id")
-                        .unwrap_or_else(|| default_client.to_string()),
-                    refresh_url: oauth_url(
-                        &account_host,
-                        "api/private/unauth/account/device/token",
-                    )?,
-                    store: TokenStore {
-                        config_path: self.path.clone(),
-                        source,
-                    },
-                })
+        let auth_type = self.get("auth_type").unwrap_or_default();
+        let has = |a: &str, b: &str| self.get(a).is_some() && self.get(b).is_some();
+        let kind = if has("client_id", "client_secret") && auth_type != "service_account" {
+            "service_account"
+        } else if has("public_api_key", "private_api_key") && auth_type != "api_keys" {
+            "api_keys"
+        } else if auth_type.is_empty() || auth_type == "no_auth" {
+            let tokens = self.get("access_token").is_some() || self.get("refresh_token").is_some();
+            if tokens && auth_type.is_empty() {
+                "user_account"
+            } else {
+                "no_auth"
             }
-            (None, None) => Ok(Credentials::None),
-            _ => bail!("user_account needs both access_token and refresh_token"),
-        }
+        } else {
+            auth_type.as_str()
+        };
+        let text = |key: &str| self.get(key).unwrap_or_default();
+        let secret = |key: &str| Secret::new(text(key));
+        Ok(match kind {
+            "service_account" => {
+                let (client_id, client_secret) = (text("client_id"), secret("client_secret"));
+                let token_url = oauth_url(&self.base_url(), "api/oauth/token")?;
+                let cache = TokenCache::new(
+                    dirs::cache_dir(),
+                    &client_id,
+                    token_url.as_str(),
+                    &client_secret,
+                );
+                Credentials::ServiceAccount {
+                    client_id,
+                    client_secret,
+                    token_url,
+                    cache,
+                }
+            }
+            "api_keys" => Credentials::ApiKeys {
+                public: text("public_api_key"),
+                private: secret("private_api_key"),
+            },
+            "user_account" => self.user_account()?,
+            _ => Credentials::None,
+        })
+    }
+
+    /// A user login: both tokens, the refresh endpoint and where to save rotated tokens.
+    fn user_account(&self) -> Result<Credentials> {
+        let (Some((access, access_source)), Some((refresh, refresh_source))) =
+            (self.lookup("access_token"), self.lookup("refresh_token"))
+        else {
+            bail!("user_account needs both access_token and refresh_token");
+        };
+        let account_host = self.get("account_url").unwrap_or_else(|| self.base_url());
+        let default_client = match self.get("service").as_deref() {
+            Some("cloudgov") => CLOUD_GOV_CLIENT_ID,
+            _ => CLOUD_CLIENT_ID,
+        };
+        Ok(Credentials::UserAccount {
+            access_token: Secret::new(access),
+            refresh_token: Secret::new(refresh),
+            client_id: self
+                .get("client_id")
+                .unwrap_or_else(|| default_client.to_string()),
+            refresh_url: oauth_url(&account_host, "api/private/unauth/account/device/token")?,
+            store: TokenStore {
+                config_path: self.path.clone(),
+                access_source,
+                refresh_source,
+            },
+        })
     }
 }
 

@@ -65,9 +65,8 @@ impl Dumper {
         body: &[u8],
     ) -> String {
         let mut text = format!(
-            "< {version:?} {} {}\n",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
+            "< {version:?} {}\n",
+            crate::network_error::status_line(status)
         );
         for (name, value) in headers {
             let value = String::from_utf8_lossy(value.as_bytes());

@@ -12,26 +12,33 @@ use anyhow::{Result, anyhow};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::auth::{self, Challenge, Credentials};
+use crate::auth::{self, Challenge};
 use crate::dump::Dumper;
 use crate::network_error::{DROPPED, Failure, error_chain_text, network_cause};
-use crate::oauth::{self, Refusal};
 use crate::proxy::ProxySettings;
 use crate::retry::{
     MAX_RETRIES, Policy, Resend, backoff, retry_after, should_retry_failure, should_retry_status,
 };
 use crate::secret::Secret;
-use crate::token_cache::TokenCache;
-use crate::token_store::TokenStore;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What came back: the final answer of the exchange, body fully read.
-#[derive(Debug)]
 pub struct CommandResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+/// Debug output shows the status and the body's size, never the body (it may hold a new
+/// private key).
+impl std::fmt::Debug for CommandResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandResponse")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CommandResponse {
@@ -40,39 +47,19 @@ impl CommandResponse {
     }
 
     fn status_line(&self) -> String {
-        format!(
-            "{} {}",
-            self.status.as_u16(),
-            self.status.canonical_reason().unwrap_or("")
-        )
-        .trim_end()
-        .to_string()
+        crate::network_error::status_line(self.status)
     }
 }
 
 /// How one attempt is signed.
 #[derive(Clone, Copy)]
-enum Signing<'a> {
+pub enum Signing<'a> {
     None,
     Digest(&'a str, &'a Secret<String>),
     Bearer(&'a Secret<String>),
 }
 
-/// Where the credentials came from, for the hints that follow a refusal (D13).
-pub struct Origin {
-    pub profile: String,
-    pub config_path: String,
-}
-
-/// A service account and its token cache.
-struct ServiceAccount<'a> {
-    client_id: &'a str,
-    client_secret: &'a Secret<String>,
-    token_url: &'a reqwest::Url,
-    cache: &'a TokenCache,
-}
-
-/// Sends requests with the profile's credentials.
+/// Sends requests: one client, its timeouts, retries and dumps.
 pub struct Executor {
     client: reqwest::Client,
     timeout_secs: u64,
@@ -117,137 +104,9 @@ impl Executor {
         })
     }
 
-    /// Sends the command's request with the credentials: fetching or refreshing a token first
-    /// where they need one, retrying as D5 allows; the last answer or failure is the result.
-    pub async fn execute(
-        &self,
-        request: reqwest::Request,
-        credentials: &Credentials,
-        origin: &Origin,
-    ) -> Result<CommandResponse> {
-        match credentials {
-            Credentials::None => self.with_retries(request, Signing::None, Policy::Api).await,
-            Credentials::ApiKeys { public, private } => {
-                self.with_retries(request, Signing::Digest(public, private), Policy::Api)
-                    .await
-            }
-            Credentials::ServiceAccount {
-                client_id,
-                client_secret,
-                token_url,
-            } => {
-                let cache = TokenCache::new(
-                    dirs::cache_dir(),
-                    client_id,
-                    token_url.as_str(),
-                    client_secret,
-                );
-                let account = ServiceAccount {
-                    client_id,
-                    client_secret,
-                    token_url,
-                    cache: &cache,
-                };
-                let (token, from_cache) = match cache.load() {
-                    Some(token) => (token, true),
-                    None => (self.service_account_token(&account, origin).await?, false),
-                };
-                let retry_request = request.try_clone();
-                let response = self
-                    .with_retries(request, Signing::Bearer(&token), Policy::Api)
-                    .await?;
-                match retry_request {
-                    // D9: a refused cached token is dropped, and the request re-sent once.
-                    Some(again) if from_cache && response.status == StatusCode::UNAUTHORIZED => {
-                        cache.remove();
-                        let fresh = self.service_account_token(&account, origin).await?;
-                        self.with_retries(again, Signing::Bearer(&fresh), Policy::Api)
-                            .await
-                    }
-                    _ => Ok(response),
-                }
-            }
-            Credentials::UserAccount {
-                access_token,
-                refresh_token,
-                client_id,
-                refresh_url,
-                store,
-            } => {
-                let expired =
-                    oauth::jwt_expired(access_token.expose()).map_err(anyhow::Error::msg)?;
-                let token = if expired {
-                    self.refreshed_user_token(refresh_url, client_id, refresh_token, store, origin)
-                        .await?
-                } else {
-                    access_token.clone()
-                };
-                self.with_retries(request, Signing::Bearer(&token), Policy::Api)
-                    .await
-            }
-        }
-    }
-
-    /// A new service-account token from the token endpoint, cached when it says how long it
-    /// lasts.
-    async fn service_account_token(
-        &self,
-        account: &ServiceAccount<'_>,
-        origin: &Origin,
-    ) -> Result<Secret<String>> {
-        let request = oauth::client_credentials_request(
-            account.token_url,
-            account.client_id,
-            account.client_secret,
-        );
-        let token = self.token(request, origin).await?;
-        if let Some(lifetime) = token.expires_in {
-            account.cache.store(&token.access_token, lifetime);
-        }
-        Ok(token.access_token)
-    }
-
-    /// Exchanges the refresh token for new tokens and saves them where the old ones were.
-    async fn refreshed_user_token(
-        &self,
-        refresh_url: &reqwest::Url,
-        client_id: &str,
-        refresh_token: &Secret<String>,
-        store: &TokenStore,
-        origin: &Origin,
-    ) -> Result<Secret<String>> {
-        let request = oauth::refresh_request(refresh_url, client_id, refresh_token);
-        let token = self.token(request, origin).await?;
-        if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {
-            eprintln!("warning: the refreshed tokens were not saved: {e:#}");
-        }
-        Ok(token.access_token)
-    }
-
-    /// Sends a token request (retrying only 429 and refused connections) and reads the token.
-    async fn token(&self, request: reqwest::Request, origin: &Origin) -> Result<oauth::Token> {
-        let what = describe(&request);
-        let response = self
-            .with_retries(request, Signing::None, Policy::Token)
-            .await?;
-        oauth::parse_token_response(response.status, &response.body).map_err(
-            |refusal| match refusal {
-                Refusal::Unauthorized => anyhow!(oauth::unauthorized_message(
-                    &origin.profile,
-                    &origin.config_path
-                )),
-                Refusal::SessionExpired => anyhow!(oauth::session_expired_message(
-                    &origin.profile,
-                    &origin.config_path
-                )),
-                Refusal::Other(reason) => anyhow!("{what}: {reason}"),
-            },
-        )
-    }
-
     /// Sends the request, retrying as the policy allows; the last answer or failure is the
     /// result.
-    async fn with_retries(
+    pub async fn send(
         &self,
         request: reqwest::Request,
         signing: Signing<'_>,
@@ -291,12 +150,16 @@ impl Executor {
         request: reqwest::Request,
         signing: Signing<'_>,
     ) -> Result<CommandResponse, Failure> {
+        let what = describe(&request);
         let (public, private) = match signing {
-            Signing::None => return self.send(request).await,
-            Signing::Bearer(token) => return self.send(auth::with_bearer(request, token)).await,
+            Signing::None => return self.send_once(request).await,
+            Signing::Bearer(token) => {
+                let signed = auth::with_bearer(request, token)
+                    .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
+                return self.send_once(signed).await;
+            }
             Signing::Digest(public, private) => (public, private),
         };
-        let what = describe(&request);
         let first_leg = request.try_clone().ok_or_else(|| {
             Failure::new(
                 Resend::Never,
@@ -304,7 +167,7 @@ impl Executor {
                 "the request body cannot be sent twice".into(),
             )
         })?;
-        let first = self.send(first_leg).await?;
+        let first = self.send_once(first_leg).await?;
         let unusable = |reason: String| {
             Failure::new(
                 Resend::Never,
@@ -317,14 +180,15 @@ impl Executor {
             Ok(Challenge::Digest) => {
                 let answer = auth::digest_authorization(&request, &first.headers, public, private)
                     .map_err(|e| unusable(e.to_string()))?;
-                self.send(auth::with_authorization(request, answer)).await
+                self.send_once(auth::with_authorization(request, answer))
+                    .await
             }
             Err(reason) => Err(unusable(reason)),
         }
     }
 
     /// Sends one request and reads its whole body.
-    async fn send(&self, request: reqwest::Request) -> Result<CommandResponse, Failure> {
+    async fn send_once(&self, request: reqwest::Request) -> Result<CommandResponse, Failure> {
         let what = describe(&request);
         if let Some(dumper) = &self.dumper {
             dump(&dumper.request(&request, &user_agent()));

@@ -3,7 +3,6 @@
 //! list of stages a command goes through.
 
 mod auth;
-mod base64;
 mod body;
 mod cli;
 mod command;
@@ -31,6 +30,7 @@ mod redact;
 mod request;
 mod retry;
 mod secret;
+mod session;
 mod template;
 mod token_cache;
 mod token_store;
@@ -42,8 +42,9 @@ use crate::auth::Credentials;
 use crate::cli::Invocation;
 use crate::config::{ConfigFile, Env, Profile};
 use crate::dump::Dumper;
-use crate::executor::{CommandResponse, Executor, Origin};
+use crate::executor::{CommandResponse, Executor};
 use crate::proxy::ProxySettings;
+use crate::session::Origin;
 
 fn main() {
     restore_default_sigpipe();
@@ -72,7 +73,7 @@ fn run() -> Result<i32> {
     };
     let env = Env::from_process();
     let debug = args.debug();
-    let profile = load_profile(args.profile(), &env)?;
+    let (profile, timeout_secs) = load_profile(args.profile(), &env)?;
     let command = cli::command_request(args, &profile, &mut std::io::stderr())?;
     let body = match command.operation.has_body() {
         true => Some(body::read_body(command.file.as_deref())?),
@@ -82,7 +83,7 @@ fn run() -> Result<i32> {
     let credentials = profile.credentials()?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
-    let response = send(request, &credentials, &profile, &env, debug)?;
+    let response = send(request, &credentials, &profile, timeout_secs, &env, debug)?;
     output::write_response(&command, &response)?;
     Ok(error::SUCCESS)
 }
@@ -94,13 +95,14 @@ fn argv() -> Vec<String> {
         .collect()
 }
 
-/// Reads the config file and picks the profile (only commands that send a request do this).
-fn load_profile(flag: Option<&str>, env: &Env) -> Result<Profile> {
+/// Reads the config file and picks the profile (only commands that send a request do this),
+/// with its HTTP timeout.
+fn load_profile(flag: Option<&str>, env: &Env) -> Result<(Profile, u64)> {
     let config = ConfigFile::load(&config::config_path(env)?)?;
     let profile = config.profile(flag, env)?;
     profile.check_service()?;
-    profile.http_timeout_secs()?;
-    Ok(profile)
+    let timeout_secs = profile.http_timeout_secs()?;
+    Ok((profile, timeout_secs))
 }
 
 /// Sends the request with the profile's credentials, on a single-threaded runtime.
@@ -108,6 +110,7 @@ fn send(
     request: reqwest::Request,
     credentials: &Credentials,
     profile: &Profile,
+    timeout_secs: u64,
     env: &Env,
     debug: bool,
 ) -> Result<CommandResponse> {
@@ -115,12 +118,7 @@ fn send(
     let https = std::iter::once(request.url())
         .chain(credentials.oauth_url())
         .any(|url| url.scheme() == "https");
-    let executor = Executor::new(
-        profile.http_timeout_secs()?,
-        ProxySettings::from_env(env),
-        https,
-        dumper,
-    )?;
+    let executor = Executor::new(timeout_secs, ProxySettings::from_env(env), https, dumper)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -129,7 +127,7 @@ fn send(
         profile: profile.name.clone(),
         config_path: profile.config_path().display().to_string(),
     };
-    runtime.block_on(executor.execute(request, credentials, &origin))
+    runtime.block_on(session::send(&executor, request, credentials, &origin))
 }
 
 /// Go programs die quietly on a closed stdout pipe; Rust ignores SIGPIPE unless told not to.

@@ -7,6 +7,17 @@ use std::fmt;
 
 use crate::retry::Resend;
 
+/// `429 Too Many Requests`: the code and its canonical reason.
+pub fn status_line(status: reqwest::StatusCode) -> String {
+    format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .trim_end()
+    .to_string()
+}
+
 pub const DROPPED: &str = "connection closed before the response was complete";
 
 /// A failed exchange, with its complete message.

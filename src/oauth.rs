@@ -24,6 +24,15 @@ pub struct Token {
     pub expires_in: Option<u64>,
 }
 
+/// Which token endpoint answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The service-account endpoint, `/api/oauth/token`.
+    ClientCredentials,
+    /// The user-login refresh endpoint.
+    Refresh,
+}
+
 /// Why a token endpoint said no.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -40,23 +49,21 @@ pub fn client_credentials_request(
     url: &reqwest::Url,
     client_id: &str,
     client_secret: &Secret<String>,
-) -> reqwest::Request {
+) -> anyhow::Result<reqwest::Request> {
+    use base64::Engine;
     let basic = format!(
         "{}:{}",
         query_escape(client_id),
         query_escape(client_secret.expose())
     );
-    let mut authorization = HeaderValue::from_str(&format!(
-        "Basic {}",
-        crate::base64::encode(basic.as_bytes())
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(basic);
+    let mut authorization = HeaderValue::from_str(&format!("Basic {encoded}"))?;
     authorization.set_sensitive(true);
-    form_request(
+    Ok(form_request(
         url,
         "grant_type=client_credentials".to_string(),
         Some(authorization),
-    )
+    ))
 }
 
 /// `POST <refresh url>` exchanging a refresh token for new tokens.
@@ -93,27 +100,28 @@ fn form_request(
     request
 }
 
-/// Reads a token endpoint's answer.
-pub fn parse_token_response(status: reqwest::StatusCode, body: &[u8]) -> Result<Token, Refusal> {
+/// Reads a token endpoint's answer. `unauthorized` is kept for refused client credentials
+/// (`invalid_client`, or a 401 from the service-account endpoint); an invalid refresh token is
+/// an expired session (D13).
+pub fn parse_token_response(
+    status: reqwest::StatusCode,
+    body: &[u8],
+    kind: TokenKind,
+) -> Result<Token, Refusal> {
     let json: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
     if !status.is_success() {
         let error = json["error"].as_str().unwrap_or_default();
         let code = json["errorCode"].as_str().unwrap_or_default();
+        let refused_client = error == "invalid_client"
+            || (kind == TokenKind::ClientCredentials
+                && status == reqwest::StatusCode::UNAUTHORIZED);
         return Err(
-            if error == "invalid_client" || status == reqwest::StatusCode::UNAUTHORIZED {
-                Refusal::Unauthorized
-            } else if code == "INVALID_REFRESH_TOKEN" || error == "invalid_grant" {
+            if kind == TokenKind::Refresh && code == "INVALID_REFRESH_TOKEN" {
                 Refusal::SessionExpired
+            } else if refused_client {
+                Refusal::Unauthorized
             } else {
-                Refusal::Other(
-                    format!(
-                        "{} {}",
-                        status.as_u16(),
-                        status.canonical_reason().unwrap_or_default()
-                    )
-                    .trim_end()
-                    .to_string(),
-                )
+                Refusal::Other(crate::network_error::status_line(status))
             },
         );
     }
@@ -135,17 +143,38 @@ pub fn parse_token_response(status: reqwest::StatusCode, body: &[u8]) -> Result<
 /// never expires. A token that is not a JWT is an error, in golang-jwt's words.
 pub fn jwt_expired(token: &str) -> Result<bool, String> {
     let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 {
+    let [header, claims, _signature] = parts.as_slice() else {
         return Err("token is malformed: token contains an invalid number of segments".to_string());
-    }
-    let payload = crate::base64::decode(parts[1])
-        .ok_or_else(|| "token is malformed: could not base64 decode claim".to_string())?;
-    let claims: serde_json::Value = serde_json::from_slice(&payload)
-        .map_err(|_| "token is malformed: could not JSON decode claim".to_string())?;
-    let Some(exp) = claims["exp"].as_f64() else {
-        return Ok(false);
     };
-    Ok(exp <= (now_secs() + EXPIRY_SKEW_SECS) as f64)
+    decode_segment(header, "header")?;
+    let claims = decode_segment(claims, "claim")?;
+    match &claims["exp"] {
+        serde_json::Value::Null => Ok(false),
+        serde_json::Value::Number(exp) => {
+            let exp = exp.as_f64().unwrap_or(f64::MAX);
+            Ok(exp <= now_secs().saturating_add(EXPIRY_SKEW_SECS) as f64)
+        }
+        _ => {
+            Err("token is malformed: could not JSON decode claim: exp is not a number".to_string())
+        }
+    }
+}
+
+/// A JWT segment: unpadded URL-safe base64 of a JSON object.
+fn decode_segment(segment: &str, what: &str) -> Result<serde_json::Value, String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment.trim_end_matches('='))
+        .map_err(|e| format!("token is malformed: could not base64 decode {what}: {e}"))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("token is malformed: could not JSON decode {what}: {e}"))?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(format!(
+            "token is malformed: could not JSON decode {what}: not an object"
+        ))
+    }
 }
 
 pub fn now_secs() -> u64 {
@@ -177,19 +206,22 @@ pub fn session_expired_message(profile: &str, config_path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use reqwest::StatusCode;
 
+    fn b64url(text: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+    }
+
     fn jwt(payload: &str) -> String {
-        format!(
-            "e30.{}.sig",
-            crate::base64::encode(payload.as_bytes()).trim_end_matches('=')
-        )
+        format!("{}.{}.sig", b64url(r#"{"alg":"none"}"#), b64url(payload))
     }
 
     #[test]
     fn token_requests_carry_the_client_in_a_basic_header() {
         let url = "http://h/api/oauth/token".parse().unwrap();
-        let request = client_credentials_request(&url, "mdb_sa_id", &Secret::new("s3cr:t+".into()));
+        let request =
+            client_credentials_request(&url, "mdb_sa_id", &Secret::new("s3cr:t+".into())).unwrap();
         assert_eq!(request.method(), reqwest::Method::POST);
         let auth = request.headers()[AUTHORIZATION].clone();
         assert!(auth.is_sensitive());
@@ -199,10 +231,10 @@ mod tests {
             .strip_prefix("Basic ")
             .unwrap()
             .to_string();
-        assert_eq!(
-            crate::base64::decode(&encoded).unwrap(),
-            b"mdb_sa_id:s3cr%3At%2B"
-        );
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(decoded, b"mdb_sa_id:s3cr%3At%2B");
         assert_eq!(
             request.headers()[CONTENT_TYPE],
             "application/x-www-form-urlencoded"
@@ -220,42 +252,66 @@ mod tests {
     }
 
     #[test]
-    fn token_answers_are_read_or_refused() {
+    fn token_answers_are_read_or_refused_by_endpoint() {
+        use TokenKind::{ClientCredentials as Sa, Refresh};
         let ok = parse_token_response(
             StatusCode::OK,
             br#"{"access_token":"a","expires_in":3600,"token_type":"Bearer"}"#,
+            Sa,
         )
         .unwrap();
         assert_eq!(ok.access_token.expose(), "a");
         assert_eq!(ok.expires_in, Some(3600));
-        let cases: &[(u16, &str, Refusal)] = &[
-            (400, r#"{"error":"invalid_client"}"#, Refusal::Unauthorized),
-            (401, "", Refusal::Unauthorized),
+        let cases: &[(u16, &str, TokenKind, Refusal)] = &[
+            (
+                400,
+                r#"{"error":"invalid_client"}"#,
+                Sa,
+                Refusal::Unauthorized,
+            ),
+            (401, "", Sa, Refusal::Unauthorized),
+            (
+                400,
+                r#"{"error":"invalid_grant"}"#,
+                Sa,
+                Refusal::Other("400 Bad Request".into()),
+            ),
             (
                 400,
                 r#"{"errorCode":"INVALID_REFRESH_TOKEN"}"#,
+                Refresh,
                 Refusal::SessionExpired,
             ),
             (
+                401,
+                r#"{"errorCode":"INVALID_REFRESH_TOKEN"}"#,
+                Refresh,
+                Refusal::SessionExpired,
+            ),
+            (401, "", Refresh, Refusal::Other("401 Unauthorized".into())),
+            (
                 500,
                 "oops",
+                Sa,
                 Refusal::Other("500 Internal Server Error".into()),
             ),
             (
                 200,
                 r#"{"token_type":"Bearer"}"#,
+                Sa,
                 Refusal::Other("the answer holds no access_token".into()),
             ),
         ];
-        for (status, body, want) in cases {
-            let got = parse_token_response(StatusCode::from_u16(*status).unwrap(), body.as_bytes())
-                .unwrap_err();
-            assert_eq!(&got, want, "{status} {body}");
+        for (status, body, kind, want) in cases {
+            let status = StatusCode::from_u16(*status).unwrap();
+            let got = parse_token_response(status, body.as_bytes(), *kind).unwrap_err();
+            assert_eq!(&got, want, "{status} {body} {kind:?}");
         }
     }
 
     #[test]
     fn jwt_expiry_is_read_without_verification() {
+        let later = now_secs() + 3600;
         assert_eq!(jwt_expired(&jwt(r#"{"exp":1}"#)), Ok(true));
         assert_eq!(
             jwt_expired(&jwt(&format!(r#"{{"exp":{}}}"#, now_secs() + 5))),
@@ -263,21 +319,30 @@ mod tests {
             "within the skew"
         );
         assert_eq!(
-            jwt_expired(&jwt(&format!(r#"{{"exp":{}}}"#, now_secs() + 3600))),
+            jwt_expired(&jwt(&format!(r#"{{"exp":{later}}}"#))),
             Ok(false)
         );
         assert_eq!(jwt_expired(&jwt(r#"{"sub":"x"}"#)), Ok(false));
+        assert_eq!(jwt_expired(&jwt(r#"{"exp":1e300}"#)), Ok(false));
+        let malformed = |token: &str| jwt_expired(token).unwrap_err();
         assert_eq!(
-            jwt_expired("abc").unwrap_err(),
+            malformed("abc"),
             "token is malformed: token contains an invalid number of segments"
         );
-        assert_eq!(
-            jwt_expired("a.!!.c").unwrap_err(),
-            "token is malformed: could not base64 decode claim"
+        assert!(
+            malformed(&format!("!!!.{}.s", b64url(r#"{"exp":1}"#)))
+                .starts_with("token is malformed: could not base64 decode header")
         );
-        assert_eq!(
-            jwt_expired(&jwt("not json")).unwrap_err(),
-            "token is malformed: could not JSON decode claim"
+        assert!(
+            malformed("e30.!!.c").starts_with("token is malformed: could not base64 decode claim")
+        );
+        assert!(
+            malformed(&jwt("not json"))
+                .starts_with("token is malformed: could not JSON decode claim")
+        );
+        assert!(
+            malformed(&jwt(r#"{"exp":"1"}"#))
+                .starts_with("token is malformed: could not JSON decode claim")
         );
     }
 

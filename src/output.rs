@@ -38,7 +38,7 @@ pub fn write_response(command: &CommandRequest, response: &CommandResponse) -> R
         response.body.clone()
     };
     match command.output_file.as_deref().filter(|f| !f.is_empty()) {
-        Some(path) => write_output_file(path, &bytes)?,
+        Some(path) => write_output_file(std::path::Path::new(path), &bytes)?,
         None => write_stdout(&bytes)?,
     }
     if !response.is_success() {

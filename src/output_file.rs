@@ -18,19 +18,17 @@ use crate::error::os_error_text;
 const MAX_SYMLINKS: usize = 40;
 
 /// Writes `bytes` to `target` by the D2 procedure.
-pub fn write_output_file(target: &str, bytes: &[u8]) -> Result<()> {
-    let fail = |e: io::Error| anyhow!("open {target}: {}", os_error_text(&e));
-    match target {
-        "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => {
-            return write_stream(io::stdout(), bytes).map_err(fail);
-        }
-        "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => {
-            return write_stream(io::stderr(), bytes).map_err(fail);
-        }
-        _ => {}
+pub fn write_output_file(target: &Path, bytes: &[u8]) -> Result<()> {
+    let fail = |e: io::Error| anyhow!("open {}: {}", target.display(), os_error_text(&e));
+    let own_stream = |names: [&str; 3]| names.iter().any(|n| target == Path::new(n));
+    if own_stream(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]) {
+        return write_stream(io::stdout(), bytes).map_err(fail);
     }
-    let path = match resolve_symlinks(Path::new(target)).map_err(fail)? {
-        Resolved::Special => return write_directly(Path::new(target), bytes).map_err(fail),
+    if own_stream(["/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"]) {
+        return write_stream(io::stderr(), bytes).map_err(fail);
+    }
+    let path = match resolve_symlinks(target).map_err(fail)? {
+        Resolved::Special => return write_directly(target, bytes).map_err(fail),
         Resolved::Path(path) => path,
     };
     match fs::metadata(&path) {
@@ -45,13 +43,14 @@ pub fn write_output_file(target: &str, bytes: &[u8]) -> Result<()> {
 
 /// Checks, before anything is sent, that `target` can be written: its folder exists and it
 /// is not a folder itself — so a created key's private key is never lost to a typo.
-pub fn check_output_file(target: &str) -> Result<()> {
+pub fn check_output_file(target: &Path) -> Result<()> {
+    let shown = target.display();
     let fail = |code: i32| {
         let e = io::Error::from_raw_os_error(code);
-        anyhow!("open {target}: {}", os_error_text(&e))
+        anyhow!("open {shown}: {}", os_error_text(&e))
     };
-    let path = match resolve_symlinks(Path::new(target))
-        .map_err(|e| anyhow!("open {target}: {}", os_error_text(&e)))?
+    let path = match resolve_symlinks(target)
+        .map_err(|e| anyhow!("open {shown}: {}", os_error_text(&e)))?
     {
         Resolved::Special => return Ok(()),
         Resolved::Path(path) => path,
@@ -66,7 +65,7 @@ pub fn check_output_file(target: &str) -> Result<()> {
     match fs::metadata(&dir) {
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err(fail(libc::ENOTDIR)),
-        Err(e) => Err(anyhow!("open {target}: {}", os_error_text(&e))),
+        Err(e) => Err(anyhow!("open {shown}: {}", os_error_text(&e))),
     }
 }
 
@@ -181,7 +180,7 @@ mod tests {
     fn new_files_are_private_and_existing_modes_kept() {
         let dir = temp_dir("modes");
         let new = dir.join("new.json");
-        write_output_file(new.to_str().unwrap(), b"{}").unwrap();
+        write_output_file(&new, b"{}").unwrap();
         assert_eq!(fs::read(&new).unwrap(), b"{}");
         assert_eq!(
             fs::metadata(&new).unwrap().permissions().mode() & 0o777,
@@ -191,7 +190,7 @@ mod tests {
         let old = dir.join("old.json");
         fs::write(&old, b"previous content that is longer").unwrap();
         fs::set_permissions(&old, fs::Permissions::from_mode(0o640)).unwrap();
-        write_output_file(old.to_str().unwrap(), b"new").unwrap();
+        write_output_file(&old, b"new").unwrap();
         assert_eq!(fs::read(&old).unwrap(), b"new");
         assert_eq!(
             fs::metadata(&old).unwrap().permissions().mode() & 0o777,
@@ -208,7 +207,7 @@ mod tests {
         fs::write(&real, b"old").unwrap();
         let link = dir.join("link.json");
         std::os::unix::fs::symlink("real.json", &link).unwrap();
-        write_output_file(link.to_str().unwrap(), b"via link").unwrap();
+        write_output_file(&link, b"via link").unwrap();
         assert!(
             fs::symlink_metadata(&link)
                 .unwrap()
@@ -225,7 +224,7 @@ mod tests {
         let blocker = dir.join("blocker");
         fs::write(&blocker, b"x").unwrap();
         let target = blocker.join("out.json");
-        let err = write_output_file(target.to_str().unwrap(), b"{}").unwrap_err();
+        let err = write_output_file(&target, b"{}").unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("open {}: not a directory", target.display())
@@ -239,7 +238,7 @@ mod tests {
         let dir = temp_dir("check");
         let file = dir.join("file");
         fs::write(&file, b"x").unwrap();
-        let check = |p: &Path| check_output_file(p.to_str().unwrap()).map_err(|e| e.to_string());
+        let check = |p: &Path| check_output_file(p).map_err(|e| e.to_string());
         assert!(check(&dir.join("new.json")).is_ok());
         assert!(check(&file).is_ok());
         assert_eq!(
@@ -263,6 +262,6 @@ mod tests {
 
     #[test]
     fn non_regular_targets_are_written_directly() {
-        write_output_file("/dev/null", b"discarded").unwrap();
+        write_output_file(Path::new("/dev/null"), b"discarded").unwrap();
     }
 }

@@ -29,7 +29,7 @@ pub fn check(
         }
     }
     if let Some(target) = command.output_file.as_deref().filter(|t| !t.is_empty()) {
-        check_output_file(target)?;
+        check_output_file(std::path::Path::new(target))?;
     }
     check_template(&command.output)
 }

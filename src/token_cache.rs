@@ -13,6 +13,7 @@ use crate::secret::Secret;
 /// A cached token is not used in its last minute.
 const MARGIN_SECS: u64 = 60;
 
+#[derive(Debug)]
 pub struct TokenCache {
     path: Option<PathBuf>,
 }
@@ -43,7 +44,8 @@ impl TokenCache {
         let entry: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
         let token = entry["access_token"].as_str().filter(|t| !t.is_empty())?;
         let expires_at = entry["expires_at"].as_u64()?;
-        (now_secs() + MARGIN_SECS < expires_at).then(|| Secret::new(token.to_string()))
+        (now_secs().saturating_add(MARGIN_SECS) < expires_at)
+            .then(|| Secret::new(token.to_string()))
     }
 
     /// Saves a token that expires in `expires_in` seconds; errors are ignored.
@@ -55,12 +57,9 @@ impl TokenCache {
         }
         let entry = serde_json::json!({
             "access_token": token.expose(),
-            "expires_at": now_secs() + expires_in,
+            "expires_at": now_secs().saturating_add(expires_in),
         });
-        let _ = crate::output_file::write_output_file(
-            &path.to_string_lossy(),
-            entry.to_string().as_bytes(),
-        );
+        let _ = crate::output_file::write_output_file(path, entry.to_string().as_bytes());
     }
 
     /// Forgets the entry (the API refused its token).

@@ -1,132 +1,159 @@
-//! Saving user-login tokens that a refresh rotated, where they came from (DECISIONS D3): the
-//! two values are replaced in `config.toml` and the rest of the file is kept byte for byte,
-//! written by the D2 procedure. Tokens from the environment cannot be saved.
+//! Saving user-login tokens that a refresh rotated, each where it came from (DECISIONS D3):
+//! only the bytes of the old values are replaced in `config.toml` — line endings, comments and
+//! everything else stay as they were — and the file is written by the D2 procedure. A token
+//! that came from the environment cannot be saved.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 
 use crate::secret::Secret;
 
-/// Where the user's tokens were read from.
+/// Where a property was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TokenSource {
+pub enum Source {
     Environment,
     /// A top-level key of the config file.
     TopLevel,
-    /// The named profile's table.
+    /// The named profile's table (name lower-cased).
     Profile(String),
 }
 
 #[derive(Debug)]
 pub struct TokenStore {
     pub config_path: PathBuf,
-    pub source: TokenSource,
+    pub access_source: Source,
+    pub refresh_source: Source,
 }
 
 impl TokenStore {
-    /// Replaces `access_token` and `refresh_token` where they were found.
+    /// Replaces `access_token` and `refresh_token` where each was found.
     pub fn save(&self, access: &Secret<String>, refresh: Option<&Secret<String>>) -> Result<()> {
-        if self.source == TokenSource::Environment {
+        let mut edits = vec![(&self.access_source, "access_token", access)];
+        if let Some(refresh) = refresh {
+            edits.push((&self.refresh_source, "refresh_token", refresh));
+        }
+        edits.retain(|(source, _, _)| **source != Source::Environment);
+        if edits.is_empty() {
             return Ok(());
         }
-        let path = self.config_path.to_string_lossy().into_owned();
+        let shown = self.config_path.display();
         let text = std::fs::read_to_string(&self.config_path)
-            .map_err(|e| anyhow!("cannot read {path}: {}", crate::error::os_error_text(&e)))?;
-        let updated = replace_tokens(&text, &self.source, access, refresh)
-            .ok_or_else(|| anyhow!("cannot find the tokens in {path}"))?;
-        crate::output_file::write_output_file(&path, updated.as_bytes())
+            .map_err(|e| anyhow!("cannot read {shown}: {}", crate::error::os_error_text(&e)))?;
+        let updated = replace_values(&text, &edits)
+            .ok_or_else(|| anyhow!("cannot find the tokens in {shown}"))?;
+        crate::output_file::write_output_file(&self.config_path, updated.as_bytes())
     }
 }
 
-/// The file with the two token values replaced; `None` when they are not where expected.
-fn replace_tokens(
-    text: &str,
-    source: &TokenSource,
-    access: &Secret<String>,
-    refresh: Option<&Secret<String>>,
-) -> Option<String> {
-    let mut document: toml_edit::DocumentMut = text.parse().ok()?;
-    let table: &mut dyn toml_edit::TableLike = match source {
-        TokenSource::Environment => return None,
-        TokenSource::TopLevel => document.as_table_mut(),
-        TokenSource::Profile(name) => {
-            let key = document
-                .iter()
-                .map(|(k, _)| k.to_string())
-                .find(|k| k.to_lowercase() == *name)?;
-            document.get_mut(&key)?.as_table_like_mut()?
-        }
+/// The text with each `(source, key)`'s value replaced; `None` when one is not found.
+fn replace_values(text: &str, edits: &[(&Source, &str, &Secret<String>)]) -> Option<String> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let document = toml_edit::Document::parse(&text[bom..]).ok()?;
+    let mut splices: Vec<(Range<usize>, String)> = Vec::new();
+    for (source, key, value) in edits {
+        let span = value_span(&document, source, key)?;
+        splices.push((
+            span.start + bom..span.end + bom,
+            toml_string(value.expose()),
+        ));
+    }
+    splices.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    let mut out = text.to_string();
+    for (span, literal) in splices {
+        out.replace_range(span, &literal);
+    }
+    Some(out)
+}
+
+/// Where the value of `key` sits in the original text (keys and tables match whatever their
+/// case, as the config is read).
+fn value_span(
+    document: &toml_edit::Document<&str>,
+    source: &Source,
+    key: &str,
+) -> Option<Range<usize>> {
+    let root = document.as_table() as &dyn toml_edit::TableLike;
+    let table = match source {
+        Source::Environment => return None,
+        Source::TopLevel => root,
+        Source::Profile(name) => find(root, name)?.as_table_like()?,
     };
-    set_keeping_layout(table, "access_token", access.expose())?;
-    if let Some(refresh) = refresh {
-        set_keeping_layout(table, "refresh_token", refresh.expose())?;
-    }
-    Some(document.to_string())
+    find(table, key)?.as_value()?.span()
 }
 
-/// Replaces a string value, keeping the spaces and comments around it.
-fn set_keeping_layout(table: &mut dyn toml_edit::TableLike, key: &str, value: &str) -> Option<()> {
-    let key = table
+fn find<'a>(table: &'a dyn toml_edit::TableLike, key: &str) -> Option<&'a toml_edit::Item> {
+    table
         .iter()
-        .map(|(k, _)| k.to_string())
-        .find(|k| k.to_lowercase() == key)?;
-    let old = table.get_mut(&key)?.as_value_mut()?;
-    let decor = old.decor().clone();
-    let mut new = toml_edit::Value::from(value);
-    *new.decor_mut() = decor;
-    *old = new;
-    Some(())
+        .find(|(k, _)| k.to_lowercase() == key)
+        .map(|(_, item)| item)
+}
+
+/// A TOML basic string holding `value`.
+fn toml_string(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const FILE: &str = "# my settings\nskip_update_check = true\n\n[default]\norg_id = 'a'\naccess_token = 'old-a'   # login\nrefresh_token = 'old-r'\n\n[other]\naccess_token = 'keep'\n";
+    const FILE: &str = "# my settings\r\nskip_update_check = true\r\n\r\n[Default]\r\norg_id = 'a'\r\naccess_token = 'old-a'   # login\r\nrefresh_token = 'old-r'\r\n\r\n[other]\r\naccess_token = 'keep'";
+
+    fn secret(s: &str) -> Secret<String> {
+        Secret::new(s.to_string())
+    }
 
     #[test]
-    fn replaces_only_the_two_values() {
-        let out = replace_tokens(
+    fn replaces_only_the_bytes_of_the_two_values() {
+        let profile = Source::Profile("default".into());
+        let (a, r) = (secret("new-a"), secret("new\"r"));
+        let out = replace_values(
             FILE,
-            &TokenSource::Profile("default".into()),
-            &Secret::new("new-a".into()),
-            Some(&Secret::new("new-r".into())),
+            &[
+                (&profile, "access_token", &a),
+                (&profile, "refresh_token", &r),
+            ],
         )
         .unwrap();
         assert_eq!(
             out,
-            "# my settings\nskip_update_check = true\n\n[default]\norg_id = 'a'\naccess_token = \"new-a\"   # login\nrefresh_token = \"new-r\"\n\n[other]\naccess_token = 'keep'\n"
-        );
-        let top = replace_tokens(
-            "access_token = 'x'\nrefresh_token = 'y'\n",
-            &TokenSource::TopLevel,
-            &Secret::new("n".into()),
-            None,
-        )
-        .unwrap();
-        assert_eq!(top, "access_token = \"n\"\nrefresh_token = 'y'\n");
-        assert!(
-            replace_tokens(
-                FILE,
-                &TokenSource::Profile("absent".into()),
-                &Secret::new("n".into()),
-                None
-            )
-            .is_none()
+            "# my settings\r\nskip_update_check = true\r\n\r\n[Default]\r\norg_id = 'a'\r\naccess_token = \"new-a\"   # login\r\nrefresh_token = \"new\\\"r\"\r\n\r\n[other]\r\naccess_token = 'keep'"
         );
     }
 
     #[test]
-    fn finds_tables_and_keys_whatever_their_case() {
-        let mixed = replace_tokens(
-            "[Prod]\nAccess_Token = 'x'\n",
-            &TokenSource::Profile("prod".into()),
-            &Secret::new("n".into()),
-            None,
+    fn each_token_goes_back_where_it_came_from() {
+        let text = "\u{feff}access_token = 'top'\n[p]\nRefresh_Token = 'old'\n";
+        let (top, profile) = (Source::TopLevel, Source::Profile("p".into()));
+        let (a, r) = (secret("A"), secret("R"));
+        let out = replace_values(
+            text,
+            &[(&top, "access_token", &a), (&profile, "refresh_token", &r)],
         )
         .unwrap();
-        assert_eq!(mixed, "[Prod]\nAccess_Token = \"n\"\n");
+        assert_eq!(
+            out,
+            "\u{feff}access_token = \"A\"\n[p]\nRefresh_Token = \"R\"\n"
+        );
+        assert!(
+            replace_values(
+                text,
+                &[(&Source::Profile("absent".into()), "access_token", &a)]
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -138,23 +165,28 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         let store = TokenStore {
             config_path: path.clone(),
-            source: TokenSource::Profile("default".into()),
+            access_source: Source::Environment,
+            refresh_source: Source::Profile("default".into()),
         };
-        store.save(&Secret::new("new-a".into()), None).unwrap();
+        store
+            .save(&secret("new-a"), Some(&secret("new-r")))
+            .unwrap();
+        let saved = std::fs::read_to_string(&path).unwrap();
         assert!(
-            std::fs::read_to_string(&path)
-                .unwrap()
-                .contains("access_token = \"new-a\"")
+            saved.contains("access_token = 'old-a'"),
+            "the env token is not written"
         );
+        assert!(saved.contains("refresh_token = \"new-r\"\r\n"));
         assert_eq!(
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o640
         );
         let env = TokenStore {
             config_path: dir.path().join("absent.toml"),
-            source: TokenSource::Environment,
+            access_source: Source::Environment,
+            refresh_source: Source::Environment,
         };
-        env.save(&Secret::new("x".into()), None).unwrap();
+        env.save(&secret("x"), Some(&secret("y"))).unwrap();
         assert!(!dir.path().join("absent.toml").exists());
     }
 }

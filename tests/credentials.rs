@@ -412,3 +412,96 @@ fn half_configured_or_malformed_user_tokens_are_errors() {
         .assert_error("Error: token is malformed: token contains an invalid number of segments\n");
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn credentials_from_the_environment_win_over_the_stored_auth_type() {
+    // auth_type = service_account with its client in the file; API keys in the environment.
+    let server = StandIn::start(Config {
+        seed_keys: true,
+        ..Config::default()
+    })
+    .unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[default]\nauth_type = 'service_account'\nclient_id = '{CLIENT_ID}'\nclient_secret = '{CLIENT_SECRET}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    ));
+    let run = sandbox.run_env(
+        &args("listOrgApiKeys", &["--orgId", ORG]),
+        &[
+            ("MONGODB_ATLAS_PUBLIC_API_KEY", PUBLIC_KEY),
+            ("MONGODB_ATLAS_PRIVATE_API_KEY", PRIVATE_KEY),
+        ],
+        Stdin::Null,
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let requests = server.requests();
+    assert!(
+        requests.iter().all(|r| r.target != "/api/oauth/token"),
+        "digest, not a token"
+    );
+    assert!(requests.last().unwrap().authorized);
+}
+
+#[test]
+fn rotated_tokens_go_back_to_each_source_byte_for_byte() {
+    let old = jwt(now() - 60);
+    let server = user_account(&old);
+    let sandbox = Sandbox::new();
+    // CRLF line endings and no final newline must survive; the access token comes from the
+    // environment, the refresh token from the file.
+    let before = format!(
+        "[default]\r\nrefresh_token = '{REFRESH}'\r\nops_manager_url = '{}'\r\napi_version = '2023-01-01'",
+        server.url()
+    );
+    sandbox.write_config(&before);
+    let run = sandbox.run_env(
+        &args("listOrgApiKeys", &["--orgId", ORG]),
+        &[("MONGODB_ATLAS_ACCESS_TOKEN", &old)],
+        Stdin::Null,
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let after = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    let rotated = after
+        .split("refresh_token = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{after:?}"))
+        .to_string();
+    assert_ne!(rotated, REFRESH);
+    assert_eq!(
+        after,
+        before.replace(&format!("'{REFRESH}'"), &format!("\"{rotated}\""))
+    );
+}
+
+#[test]
+fn an_invalid_refresh_token_with_a_401_is_still_an_expired_session() {
+    let old = jwt(now() - 60);
+    let server = user_account(&old);
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[default]\naccess_token = '{old}'\nrefresh_token = '{REFRESH}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    ));
+    server.push_response(atlas_standin::Canned::json(
+        401,
+        r#"{"error":401,"errorCode":"INVALID_REFRESH_TOKEN","reason":"Unauthorized"}"#,
+    ));
+    let run = list(&sandbox);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("Error: session expired\n\n"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn absurd_token_lifetimes_do_not_crash() {
+    let server = service_account(Some(u64::MAX));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    let run = list(&sandbox);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!(list(&sandbox).code, 0);
+}

@@ -39,7 +39,8 @@ impl TokenBook {
 
     fn issue(&mut self, token: String, lifetime: Option<u64>) {
         self.issued += 1;
-        self.access.insert(token, lifetime.map(|l| now() + l));
+        self.access
+            .insert(token, lifetime.map(|l| now().saturating_add(l)));
     }
 }
 
@@ -96,7 +97,7 @@ pub fn handle(auth: &Auth, book: &mut TokenBook, req: &Recorded) -> Response {
                 let body = r#"{"detail":"The refresh token is invalid or expired.","error":400,"errorCode":"INVALID_REFRESH_TOKEN","parameters":[],"reason":"Bad Request"}"#;
                 return Response::new(400, Some("application/json"), body);
             }
-            let access = jwt(now() + expires_in);
+            let access = jwt(now().saturating_add(*expires_in));
             let refresh = format!("refresh-{}", random::nonce());
             book.issue(access.clone(), Some(*expires_in));
             book.refresh.push(refresh.clone());
