@@ -506,6 +506,63 @@ mod tests {
     }
 
     #[test]
+    fn oauth_endpoints_follow_the_api_host_and_account_url() {
+        let sa = "client_id = 'id'\nclient_secret = 's'\n";
+        let token_url = |toml: &str| match profile(toml, None, &[]).unwrap().credentials().unwrap()
+        {
+            Credentials::ServiceAccount { token_url, .. } => token_url.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(token_url(sa), "https://cloud.mongodb.com/api/oauth/token");
+        assert_eq!(
+            token_url(&format!("{sa}service = 'cloudgov'\n")),
+            "https://cloud.mongodbgov.com/api/oauth/token"
+        );
+        assert_eq!(
+            token_url(&format!("{sa}ops_manager_url = 'http://h:1/prefix/'\n")),
+            "http://h:1/prefix/api/oauth/token"
+        );
+
+        let login = "access_token = 'a.b.c'\nrefresh_token = 'r'\n";
+        let refresh = |toml: &str| match profile(toml, None, &[]).unwrap().credentials().unwrap() {
+            Credentials::UserAccount {
+                refresh_url,
+                client_id,
+                ..
+            } => (refresh_url.to_string(), client_id),
+            other => panic!("{other:?}"),
+        };
+        let path = "api/private/unauth/account/device/token";
+        assert_eq!(
+            refresh(login),
+            (
+                format!("https://cloud.mongodb.com/{path}"),
+                "0oabtxactgS3gHIR0297".into()
+            )
+        );
+        assert_eq!(
+            refresh(&format!("{login}service = 'cloudgov'\n")),
+            (
+                format!("https://cloud.mongodbgov.com/{path}"),
+                "0oabtyfelbTBdoucy297".into()
+            )
+        );
+        assert_eq!(
+            refresh(&format!(
+                "{login}account_url = 'https://acct.example'\nops_manager_url = 'http://h/'\n"
+            ))
+            .0,
+            format!("https://acct.example/{path}")
+        );
+        assert_eq!(
+            refresh(&format!(
+                "{login}ops_manager_url = 'http://h/'\nclient_id = 'mine'\n"
+            )),
+            (format!("http://h/{path}"), "mine".into())
+        );
+    }
+
+    #[test]
     fn base_url_follows_ops_manager_url_then_service() {
         let p = profile(TWO, Some("ci"), &[]).unwrap();
         assert_eq!(p.base_url(), CLOUD_GOV_URL);

@@ -45,10 +45,10 @@ impl Rng {
     }
 }
 
-/// How many cases each property test runs.
+/// How many cases each property test runs: `ATLAS_FUZZ_ITERS` may raise it, never lower it.
 pub fn iterations(default: usize) -> usize {
     std::env::var("ATLAS_FUZZ_ITERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+        .map_or(default, |n: usize| n.max(default))
 }

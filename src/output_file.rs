@@ -161,11 +161,8 @@ fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
 mod tests {
     use super::*;
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("atlas-output-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
+    fn temp_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
     }
 
     fn leftovers(dir: &Path) -> Vec<String> {
@@ -178,7 +175,8 @@ mod tests {
 
     #[test]
     fn new_files_are_private_and_existing_modes_kept() {
-        let dir = temp_dir("modes");
+        let temp = temp_dir();
+        let dir = temp.path();
         let new = dir.join("new.json");
         write_output_file(&new, b"{}").unwrap();
         assert_eq!(fs::read(&new).unwrap(), b"{}");
@@ -196,13 +194,13 @@ mod tests {
             fs::metadata(&old).unwrap().permissions().mode() & 0o777,
             0o640
         );
-        assert!(leftovers(&dir).is_empty());
-        fs::remove_dir_all(&dir).unwrap();
+        assert!(leftovers(dir).is_empty());
     }
 
     #[test]
     fn symlinks_are_followed_and_kept() {
-        let dir = temp_dir("links");
+        let temp = temp_dir();
+        let dir = temp.path();
         let real = dir.join("real.json");
         fs::write(&real, b"old").unwrap();
         let link = dir.join("link.json");
@@ -215,12 +213,12 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(fs::read(&real).unwrap(), b"via link");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_parent_that_is_a_file_fails_cleanly() {
-        let dir = temp_dir("parent");
+        let temp = temp_dir();
+        let dir = temp.path();
         let blocker = dir.join("blocker");
         fs::write(&blocker, b"x").unwrap();
         let target = blocker.join("out.json");
@@ -230,12 +228,12 @@ mod tests {
             format!("open {}: not a directory", target.display())
         );
         assert_eq!(fs::read(&blocker).unwrap(), b"x");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn unwritable_targets_are_found_before_sending() {
-        let dir = temp_dir("check");
+        let temp = temp_dir();
+        let dir = temp.path();
         let file = dir.join("file");
         fs::write(&file, b"x").unwrap();
         let check = |p: &Path| check_output_file(p).map_err(|e| e.to_string());
@@ -253,11 +251,23 @@ mod tests {
             )
         );
         assert_eq!(
-            check(&dir).unwrap_err(),
+            check(dir).unwrap_err(),
             format!("open {}: is a directory", dir.display())
         );
         assert!(check(Path::new("/dev/stdout")).is_ok());
-        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn symlink_loops_fail_cleanly() {
+        let temp = temp_dir();
+        let a = temp.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", temp.path().join("b")).unwrap();
+        let err = write_output_file(&a, b"x").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("open {}: too many levels of symbolic links", a.display())
+        );
     }
 
     #[test]

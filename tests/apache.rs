@@ -6,6 +6,7 @@
 mod support;
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,8 +31,11 @@ struct Apache {
 }
 
 impl Drop for Apache {
+    /// SIGTERM lets the parent stop its prefork children too; then wait for it.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -70,7 +74,10 @@ fn start_apache() -> Option<Apache> {
     let port = free_port();
     let conf = root.join("httpd.conf");
     std::fs::write(&conf, config(root, port, &cgi, &passwords)).unwrap();
+    // Its own process group: on SIGTERM, Apache signals its whole group (its prefork
+    // children), which must not include the test harness.
     let child = Command::new(APACHE)
+        .process_group(0)
         .args(["-f", conf.to_str().unwrap(), "-DFOREGROUND"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

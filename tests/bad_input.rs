@@ -29,6 +29,9 @@ enum Expect {
     Error {
         stderr: &'static str,
         traffic: usize,
+        /// `None`: `--outputFile` is left untouched; `Some(text)`: a complete error answer
+        /// arrived and was written there, as D2 says, and holds `text`.
+        written: Option<&'static str>,
     },
     /// Exit 0, with this stderr, and the signed request reaching this target.
     Tolerated {
@@ -75,7 +78,11 @@ macro_rules! case {
 }
 
 fn error(stderr: &'static str) -> Expect {
-    Expect::Error { stderr, traffic: 0 }
+    Expect::Error {
+        stderr,
+        traffic: 0,
+        written: None,
+    }
 }
 
 fn cases() -> Vec<Case> {
@@ -256,6 +263,7 @@ fn cases() -> Vec<Case> {
             expect: Expect::Error {
                 stderr: "Error: server returned an error response code\n",
                 traffic: 2,
+                written: Some("\"error\" : 401"),
             },
         },
         Case {
@@ -267,11 +275,12 @@ fn cases() -> Vec<Case> {
             faults: vec![Fault::Status {
                 status: 500,
                 retry_after: None,
-                body: String::new(),
+                body: r#"{"error":500}"#.to_string(),
             }],
             expect: Expect::Error {
                 stderr: "Error: server returned an error response code\n",
                 traffic: 1,
+                written: Some(r#"{"error":500}"#),
             },
         },
         Case {
@@ -283,11 +292,12 @@ fn cases() -> Vec<Case> {
             faults: vec![Fault::Status {
                 status: 503,
                 retry_after: Some(String::new()),
-                body: String::new(),
+                body: r#"{"error":503}"#.to_string(),
             }],
             expect: Expect::Error {
                 stderr: "Error: server returned an error response code\n",
                 traffic: 1,
+                written: Some(r#"{"error":503}"#),
             },
         },
         Case {
@@ -300,6 +310,7 @@ fn cases() -> Vec<Case> {
             expect: Expect::Error {
                 stderr: "Error: POST {url}/api/atlas/v2/orgs/a0123456789abcdef012345a/apiKeys: connection closed before the response was complete\n",
                 traffic: 1,
+                written: None,
             },
         },
         Case {
@@ -312,6 +323,7 @@ fn cases() -> Vec<Case> {
             expect: Expect::Error {
                 stderr: "Error: POST {url}/api/atlas/v2/orgs/a0123456789abcdef012345a/apiKeys: timed out after 1s\n",
                 traffic: 1,
+                written: None,
             },
         },
         // --- tolerated ---
@@ -426,6 +438,19 @@ fn run_case(case: &Case, debug: bool) -> Result<(), String> {
         argv.push("-D".into());
     }
     argv.extend(case.args.iter().map(|a| a.to_string()));
+    // Every operation case also names an existing --outputFile (right after the operation, so
+    // the case's own flags keep their meaning), which must end as D2 says.
+    let names_output = case.args.contains(&"--outputFile");
+    if let Some(op) = argv
+        .iter()
+        .position(|a| a == "programmaticApiKeys")
+        .filter(|_| !names_output)
+    {
+        argv.splice(
+            op + 2..op + 2,
+            ["--outputFile".to_string(), "out.json".to_string()],
+        );
+    }
     let env: Vec<(String, String)> = case
         .env
         .iter()
@@ -456,11 +481,29 @@ fn run_case(case: &Case, debug: bool) -> Result<(), String> {
             return fail("a created private key on stderr".into());
         }
     }
-    if std::fs::read(&out).unwrap() != OUTPUT_BEFORE {
-        return fail("the output file was touched".into());
+    let output = std::fs::read(&out).unwrap();
+    if !names_output && !run.stdout.is_empty() {
+        return fail("stdout used although --outputFile was given".into());
     }
     match &case.expect {
-        Expect::Error { stderr, traffic } => {
+        Expect::Error { written: None, .. } if output != OUTPUT_BEFORE => {
+            return fail("the output file was touched".into());
+        }
+        Expect::Error {
+            written: Some(text),
+            ..
+        } if !String::from_utf8_lossy(&output).contains(text) => {
+            return fail(format!("the output file does not hold {text:?}"));
+        }
+        Expect::Tolerated { .. } if !names_output && !output.starts_with(b"{\"desc\"") => {
+            return fail("the created key is not in the output file".into());
+        }
+        _ => {}
+    }
+    match &case.expect {
+        Expect::Error {
+            stderr, traffic, ..
+        } => {
             if run.code != 1 {
                 return fail(format!("exit {}", run.code));
             }

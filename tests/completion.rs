@@ -26,8 +26,17 @@ fn shell_available(shell: &str) -> bool {
     found
 }
 
+/// Runs a shell with no user start-up files: a clean environment and an empty HOME.
 fn run_shell(shell: &str, program: &str) -> String {
-    let output = Command::new(shell).arg("-c").arg(program).output().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(shell)
+        .arg("-c")
+        .arg(program)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
     assert!(
         output.status.success(),
         "{shell}: {}",

@@ -665,28 +665,65 @@ fn output_file_may_be_a_fifo_or_dev_stdout() {
     assert_eq!(printed["desc"], "ci key");
 }
 
+/// Proxies, end to end, where no packet can leave the machine: the binary and a stand-in
+/// acting as the proxy run in a fresh network namespace (`unshare -n`, loopback only), so a
+/// request that skipped the proxy could only fail to resolve its host.
 #[test]
-fn remote_hosts_go_through_the_proxy() {
-    let proxy = standin();
+fn remote_hosts_go_through_the_proxy_unless_no_proxy_says_otherwise() {
+    let atlas = std::path::PathBuf::from(env!("CARGO_BIN_EXE_atlas"));
+    let proxy_bin = atlas.with_file_name("atlas-standin");
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n");
+    let probe = std::process::Command::new("unshare")
+        .args(["-n", "true"])
+        .status();
+    if !is_root || !probe.is_ok_and(|s| s.success()) || !proxy_bin.exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must run this test"
+        );
+        eprintln!("skipped: needs root, unshare -n and the atlas-standin binary");
+        return;
+    }
     let sandbox = Sandbox::new();
     sandbox.write_api_key_config("http://atlas.example/");
     let file = sandbox.write_file("key.json", BODY);
-    let run = sandbox.run_env(
-        &refs(&create(&[
-            "--file",
-            file.to_str().unwrap(),
-            "--version",
-            "2023-01-01",
-        ])),
-        &[("HTTP_PROXY", &proxy.url())],
-        Stdin::Null,
-    );
-    let requests = proxy.requests();
-    assert!(!requests.is_empty(), "{run:?}");
-    assert_eq!(
-        requests[0].target,
-        format!("http://atlas.example/api/atlas/v2/orgs/{ORG}/apiKeys"),
-        "absolute-form request to the proxy"
-    );
-    assert_eq!(requests[0].body, BODY);
+    let run_in_namespace = |no_proxy: &str| {
+        let script = format!(
+            "ip link set lo up && {proxy} --port 18555 >/dev/null & sleep 0.5; \
+             HTTP_PROXY=http://127.0.0.1:18555 NO_PROXY={no_proxy} {atlas} api programmaticApiKeys createOrgApiKey \
+             --orgId {ORG} --version 2023-01-01 --file {file} </dev/null; code=$?; kill $! 2>/dev/null; exit $code",
+            proxy = proxy_bin.display(),
+            atlas = atlas.display(),
+            file = file.display(),
+        );
+        let mut command = std::process::Command::new("unshare");
+        command
+            .args(["-n", "sh", "-c", &script])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", sandbox.path("home"));
+        sandbox.run_with(command, Stdin::Null)
+    };
+    // Through the proxy: the stand-in answers (it cannot verify a digest for an absolute-form
+    // target, so the answer is its 401 body).
+    let run = run_in_namespace("other.example");
+    run.assert_error("Error: server returned an error response code\n");
+    assert!(run.stdout_text().contains("\"error\" : 401"), "{run:?}");
+    // NO_PROXY names the host: a direct connection, which cannot resolve it.
+    let run = run_in_namespace("atlas.example");
+    run.assert_error(&format!(
+        "Error: POST http://atlas.example/api/atlas/v2/orgs/{ORG}/apiKeys: cannot resolve host \"atlas.example\"\n"
+    ));
+}
+
+#[test]
+fn an_empty_output_file_means_stdout() {
+    let (server, sandbox) = setup();
+    let run = run_create(&sandbox, &["--outputFile="]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(printed["id"], created_key(&server)["id"]);
 }

@@ -505,3 +505,26 @@ fn absurd_token_lifetimes_do_not_crash() {
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
     assert_eq!(list(&sandbox).code, 0);
 }
+
+#[test]
+fn a_401_with_a_fresh_token_is_an_ordinary_error_response() {
+    let server = service_account(Some(3600));
+    let sandbox = Sandbox::new();
+    sa_config(&sandbox, &server.url(), CLIENT_SECRET);
+    server.push_response(atlas_standin::Canned::json(
+        200,
+        r#"{"access_token":"fresh","expires_in":3600}"#,
+    ));
+    server.push_response(atlas_standin::Canned::json(
+        401,
+        r#"{"error":401,"reason":"Unauthorized"}"#,
+    ));
+    let run = list(&sandbox);
+    run.assert_error("Error: server returned an error response code\n");
+    assert_eq!(run.stdout, br#"{"error":401,"reason":"Unauthorized"}"#);
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "no second token for a token that was just fetched"
+    );
+}
