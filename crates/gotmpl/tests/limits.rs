@@ -45,7 +45,13 @@ fn very_deep_nesting_errors_cleanly() {
         nested("{{", "", "", 200_000),
         nested("{{range .}}", "", "", 300_000),
     ] {
-        let _ = format(&t, b"[1]");
+        let error = format(&t, b"[1]").expect_err("so deep a template is refused");
+        assert!(
+            error
+                .to_string()
+                .starts_with("failed to parse format string\n"),
+            "{error}"
+        );
     }
 }
 
