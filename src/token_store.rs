@@ -50,10 +50,10 @@ impl TokenStore {
 /// The text with each `(source, key)`'s value replaced; `None` when one is not found.
 fn replace_values(text: &str, edits: &[(&Source, &str, &Secret<String>)]) -> Option<String> {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let document = toml_edit::Document::parse(&text[bom..]).ok()?;
+    let document = toml::de::DeTable::parse(&text[bom..]).ok()?;
     let mut splices: Vec<(Range<usize>, String)> = Vec::new();
     for (source, key, value) in edits {
-        let span = value_span(&document, source, key)?;
+        let span = value_span(document.get_ref(), source, key)?;
         splices.push((
             span.start + bom..span.end + bom,
             toml_string(value.expose()),
@@ -67,27 +67,29 @@ fn replace_values(text: &str, edits: &[(&Source, &str, &Secret<String>)]) -> Opt
     Some(out)
 }
 
-/// Where the value of `key` sits in the original text (keys and tables match whatever their
-/// case, as the config is read).
-fn value_span(
-    document: &toml_edit::Document<&str>,
-    source: &Source,
-    key: &str,
-) -> Option<Range<usize>> {
-    let root = document.as_table() as &dyn toml_edit::TableLike;
+/// Where the string value of `key` sits in the original text (keys and tables match whatever
+/// their case, as the config is read).
+fn value_span(root: &toml::de::DeTable<'_>, source: &Source, key: &str) -> Option<Range<usize>> {
     let table = match source {
         Source::Environment => return None,
         Source::TopLevel => root,
-        Source::Profile(name) => find(root, name)?.as_table_like()?,
+        Source::Profile(name) => match find(root, name)?.get_ref() {
+            toml::de::DeValue::Table(table) => table,
+            _ => return None,
+        },
     };
-    find(table, key)?.as_value()?.span()
+    let value = find(table, key)?;
+    matches!(value.get_ref(), toml::de::DeValue::String(_)).then(|| value.span())
 }
 
-fn find<'a>(table: &'a dyn toml_edit::TableLike, key: &str) -> Option<&'a toml_edit::Item> {
+fn find<'t, 'i>(
+    table: &'t toml::de::DeTable<'i>,
+    key: &str,
+) -> Option<&'t toml::Spanned<toml::de::DeValue<'i>>> {
     table
         .iter()
-        .find(|(k, _)| k.to_lowercase() == key)
-        .map(|(_, item)| item)
+        .find(|(k, _)| k.get_ref().to_lowercase() == key)
+        .map(|(_, value)| value)
 }
 
 /// A TOML basic string holding `value`.
