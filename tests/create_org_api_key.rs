@@ -727,3 +727,22 @@ fn an_empty_output_file_means_stdout() {
     let printed: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(printed["id"], created_key(&server)["id"]);
 }
+
+#[test]
+fn gzip_answers_are_printed_decoded() {
+    use std::io::Write;
+    let (server, sandbox) = setup();
+    let body = br#"{"id":"gz","desc":"compressed"}"#;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(body).unwrap();
+    let mut canned = Canned::json(200, "");
+    canned.body = encoder.finish().unwrap();
+    canned
+        .headers
+        .push(("Content-Encoding".into(), "gzip".into()));
+    server.push_response(canned);
+    let run = run_create(&sandbox, &["--version", "2023-01-01"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!(run.stdout, body);
+    assert_eq!(server.requests()[0].header("accept-encoding"), Some("gzip"));
+}
