@@ -100,6 +100,8 @@ pub fn usage(command: Command) -> String {
 fn use_line(command: Command) -> String {
     match command {
         Command::Help => format!("{} [command] [flags]", command.path()),
+        // cobra's bash completion command hides `[flags]` (DisableFlagsInUseLine).
+        Command::CompletionShell(crate::completion::Shell::Bash) => command.path(),
         _ => format!("{} [flags]", command.path()),
     }
 }

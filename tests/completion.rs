@@ -163,7 +163,18 @@ fn completion_help_and_unknown_shells() {
     );
     let run = sandbox.run(&["completion", "bash", "extra"], Stdin::Null);
     run.assert_error("Error: unknown command \"extra\" for \"atlas completion bash\"\n");
+    let run = sandbox.run(&["completion", "zsh", "--help"], Stdin::Null);
+    assert!(
+        run.stdout_text()
+            .contains("\nUsage:\n  atlas completion zsh [flags]\n"),
+        "{run:?}"
+    );
     let run = sandbox.run(&["completion", "bash", "--help"], Stdin::Null);
+    assert!(
+        run.stdout_text()
+            .contains("\nUsage:\n  atlas completion bash\n"),
+        "{run:?}"
+    );
     assert!(
         run.stdout_text()
             .starts_with("Generate the autocompletion script for the bash shell.\n")
