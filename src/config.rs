@@ -152,11 +152,12 @@ impl ConfigFile {
     }
 
     /// The profile tables, in file order.
+    /// Every top-level key that is not a known property names a profile, as in the reference.
     fn profile_names(&self) -> Vec<&str> {
         self.table
-            .iter()
-            .filter(|(k, v)| v.is_table() && !is_property(k))
-            .map(|(k, _)| k.as_str())
+            .keys()
+            .filter(|k| !is_property(k))
+            .map(String::as_str)
             .collect()
     }
 
@@ -459,6 +460,13 @@ mod tests {
             ),
             (TWO, None, &[("MCLI_PROFILE", "ci")], "ci"),
             ("[only]\norg_id = 'x'\n", None, &[], "only"),
+            (
+                "skip_update_check = true\n[only]\norg_id = 'x'\n",
+                None,
+                &[],
+                "only",
+            ),
+            ("stray = 'x'\n[only]\norg_id = 'x'\n", None, &[], "default"),
             ("", None, &[], "default"),
             (TWO, Some("absent"), &[], "absent"),
         ];
