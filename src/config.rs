@@ -166,7 +166,13 @@ impl ConfigFile {
     pub fn profile(self, flag: Option<&str>, env: &Env) -> Result<Profile> {
         let chosen = match flag.filter(|f| !f.is_empty()) {
             Some(name) => name.to_string(),
-            None => match env.property("profile") {
+            // The `profile` property: the environment, else a top-level `profile` string.
+            None => match env.property("profile").or_else(|| {
+                self.table
+                    .get("profile")
+                    .and_then(toml::Value::as_str)
+                    .filter(|s| !s.is_empty())
+            }) {
                 Some(name) => name.to_string(),
                 None => match self.profile_names().as_slice() {
                     [only] => only.to_string(),
@@ -467,6 +473,13 @@ mod tests {
                 "only",
             ),
             ("stray = 'x'\n[only]\norg_id = 'x'\n", None, &[], "default"),
+            ("profile = 'ci'\n[ci]\n[default]\n", None, &[], "ci"),
+            (
+                "profile = 'ci'\n[ci]\n",
+                None,
+                &[("MONGODB_ATLAS_PROFILE", "default")],
+                "default",
+            ),
             ("", None, &[], "default"),
             (TWO, Some("absent"), &[], "absent"),
         ];
