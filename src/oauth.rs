@@ -72,8 +72,9 @@ pub fn refresh_request(
     client_id: &str,
     refresh_token: &Secret<String>,
 ) -> reqwest::Request {
+    // Go's url.Values.Encode: keys sorted.
     let body = format!(
-        "client_id={}&refresh_token={}&scope={}&grant_type=refresh_token",
+        "client_id={}&grant_type=refresh_token&refresh_token={}&scope={}",
         query_escape(client_id),
         query_escape(refresh_token.expose()),
         query_escape("openid profile offline_access")
@@ -247,7 +248,7 @@ mod tests {
         let request = refresh_request(&url, CLOUD_CLIENT_ID, &Secret::new("r/t".into()));
         assert_eq!(
             request.body().and_then(|b| b.as_bytes()),
-            Some(&b"client_id=0oabtxactgS3gHIR0297&refresh_token=r%2Ft&scope=openid+profile+offline_access&grant_type=refresh_token"[..])
+            Some(&b"client_id=0oabtxactgS3gHIR0297&grant_type=refresh_token&refresh_token=r%2Ft&scope=openid+profile+offline_access"[..])
         );
     }
 
