@@ -102,11 +102,14 @@ fn check_digest_challenge(value: &str) -> Result<(), String> {
             {
                 return Err(format!("algorithm {param_value} is not supported"));
             }
-            "qop" if !param_value.split(',').any(|q| q.trim() == "auth") => {
+            // Like the reference, the first offered qop is the one used.
+            "qop" if param_value.split(',').next().map(str::trim) != Some("auth") => {
                 return Err(format!("qop {param_value} is not supported"));
             }
             "nonce" => has_nonce = !param_value.is_empty(),
-            _ => {}
+            "realm" | "domain" | "opaque" | "stale" | "algorithm" | "qop" => {}
+            // The reference's digest client refuses any other parameter ("challenge is bad").
+            other => return Err(format!("unknown parameter {other}")),
         }
     }
     if !has_nonce {
@@ -200,6 +203,10 @@ mod tests {
             r#"Digest realm="r", nonce="n""#,
             r#"Digest realm="r", nonce="n", qop="auth,auth-int""#,
         ];
+        assert_eq!(
+            check(r#"Digest realm="r", nonce="n", qop="auth-int,auth""#).unwrap_err(),
+            "qop auth-int,auth is not supported"
+        );
         for value in ok {
             assert!(check(value).is_ok(), "{value}");
         }
@@ -218,6 +225,10 @@ mod tests {
                 "qop auth-int is not supported",
             ),
             (r#"Digest realm="r""#, "the challenge has no nonce"),
+            (
+                r#"Digest realm="r", nonce="n", charset=UTF-8"#,
+                "unknown parameter charset",
+            ),
         ];
         for (value, reason) in bad {
             assert_eq!(check(value).unwrap_err(), reason, "{value}");
