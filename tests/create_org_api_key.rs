@@ -692,9 +692,10 @@ fn remote_hosts_go_through_the_proxy_unless_no_proxy_says_otherwise() {
     let file = sandbox.write_file("key.json", BODY);
     let run_in_namespace = |no_proxy: &str| {
         let script = format!(
-            "ip link set lo up && {proxy} --port 18555 >/dev/null & sleep 0.5; \
+            "ip link set lo up; {proxy} --port 18555 >/dev/null & proxy=$!; sleep 0.5; \
              HTTP_PROXY=http://127.0.0.1:18555 NO_PROXY={no_proxy} {atlas} api programmaticApiKeys createOrgApiKey \
-             --orgId {ORG} --version 2023-01-01 --file {file} </dev/null; code=$?; kill $! 2>/dev/null; exit $code",
+             --orgId {ORG} --version 2023-01-01 --file {file} </dev/null; code=$?; \
+             kill $proxy; wait $proxy 2>/dev/null; exit $code",
             proxy = proxy_bin.display(),
             atlas = atlas.display(),
             file = file.display(),
