@@ -175,6 +175,26 @@ const PAGE_NUM: Parameter = Parameter {
     usage: "number of the page that displays the current set of the total objects that the response returns",
 };
 
+/// `apiUserId`, whose usage text differs from operation to operation.
+const fn api_user_id(usage: &'static str) -> Parameter {
+    required_string("apiUserId", usage)
+}
+
+/// `ipAddress`, whose usage text differs from operation to operation.
+const fn ip_address(usage: &'static str) -> Parameter {
+    required_string("ipAddress", usage)
+}
+
+const fn required_string(name: &'static str, usage: &'static str) -> Parameter {
+    Parameter {
+        name,
+        aliases: &[],
+        kind: ParamType::String,
+        required: true,
+        usage,
+    }
+}
+
 /// Version 2023-01-01, JSON in and out.
 const JSON_BODY_2023_01_01: &[Version] = &[Version {
     version: "2023-01-01",
@@ -201,13 +221,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
         url_parameters: &[
             GROUP_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key that you want to assign to one project",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key that you want to assign to one project",
+            ),
         ],
         query_parameters: &[ENVELOPE, PRETTY],
         versions: JSON_BODY_2023_01_01,
@@ -258,13 +274,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList",
         url_parameters: &[
             ORG_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key for which you want to create a new access list entry",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key for which you want to create a new access list entry",
+            ),
         ],
         query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
         versions: JSON_BODY_2023_01_01,
@@ -279,13 +291,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
         url_parameters: &[
             ORG_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key",
+            ),
         ],
         query_parameters: &[ENVELOPE, PRETTY],
         versions: NO_BODY_2023_01_01,
@@ -300,20 +308,12 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList/{ipAddress}",
         url_parameters: &[
             ORG_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key for which you want to remove access list entries",
-            },
-            Parameter {
-                name: "ipAddress",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "one IP address or multiple IP addresses represented as one CIDR block to limit requests to API resources in the specified organization",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key for which you want to remove access list entries",
+            ),
+            ip_address(
+                "one IP address or multiple IP addresses represented as one CIDR block to limit requests to API resources in the specified organization",
+            ),
         ],
         query_parameters: &[ENVELOPE, PRETTY],
         versions: NO_BODY_2023_01_01,
@@ -328,13 +328,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
         url_parameters: &[
             ORG_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key that  you want to update",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key that  you want to update",
+            ),
         ],
         query_parameters: &[ENVELOPE, PRETTY],
         versions: NO_BODY_2023_01_01,
@@ -349,20 +345,12 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList/{ipAddress}",
         url_parameters: &[
             ORG_ID,
-            Parameter {
-                name: "ipAddress",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "one IP address or multiple IP addresses represented as one CIDR block to limit  requests to API resources in the specified organization",
-            },
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key for  which you want to return access list entries",
-            },
+            ip_address(
+                "one IP address or multiple IP addresses represented as one CIDR block to limit  requests to API resources in the specified organization",
+            ),
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key for  which you want to return access list entries",
+            ),
         ],
         query_parameters: &[ENVELOPE, PRETTY],
         versions: NO_BODY_2023_01_01,
@@ -395,13 +383,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList",
         url_parameters: &[
             ORG_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key for which you want to return access list entries",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key for which you want to return access list entries",
+            ),
         ],
         query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
         versions: NO_BODY_2023_01_01,
@@ -434,13 +418,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
         url_parameters: &[
             GROUP_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
+            ),
         ],
         query_parameters: &[ENVELOPE, PRETTY],
         versions: NO_BODY_2023_01_01,
@@ -455,13 +435,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
         url_parameters: &[
             GROUP_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
+            ),
         ],
         query_parameters: &[PAGE_NUM, ITEMS_PER_PAGE, INCLUDE_COUNT, PRETTY, ENVELOPE],
         versions: JSON_BODY_2023_01_01,
@@ -476,13 +452,9 @@ pub static OPERATIONS: &[Operation] = &[
         url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
         url_parameters: &[
             ORG_ID,
-            Parameter {
-                name: "apiUserId",
-                aliases: &[],
-                kind: ParamType::String,
-                required: true,
-                usage: "unique 24-hexadecimal digit string that identifies this organization API key you  want to update",
-            },
+            api_user_id(
+                "unique 24-hexadecimal digit string that identifies this organization API key you  want to update",
+            ),
         ],
         query_parameters: &[ENVELOPE, PRETTY],
         versions: JSON_BODY_2023_01_01,
