@@ -24,7 +24,11 @@ impl Dumper {
 
     /// `> METHOD url`, the headers as sent (the client's own included), a blank line, the body.
     pub fn request(&self, request: &reqwest::Request, user_agent: &str) -> String {
-        let mut text = format!("> {} {}\n", request.method(), request.url());
+        let mut text = format!(
+            "> {} {}\n",
+            request.method(),
+            crate::executor::shown_url(request.url())
+        );
         let body = request
             .body()
             .and_then(|b| b.as_bytes())

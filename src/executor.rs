@@ -239,7 +239,15 @@ fn dump(text: &str) {
 
 /// `POST http://…/apiKeys`: how a request is named in errors and warnings.
 pub fn describe(request: &reqwest::Request) -> String {
-    format!("{} {}", request.method(), request.url())
+    format!("{} {}", request.method(), shown_url(request.url()))
+}
+
+/// A URL as messages show it: without any `user:password@` a base URL may carry.
+pub fn shown_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
 }
 
 fn user_agent() -> String {
@@ -249,4 +257,16 @@ fn user_agent() -> String {
         std::env::consts::OS,
         std::env::consts::ARCH
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_never_show_url_credentials() {
+        let request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://user:s3cret@h:1/api?x=1".parse().unwrap(),
+        );
+        assert_eq!(super::describe(&request), "GET http://h:1/api?x=1");
+    }
 }
