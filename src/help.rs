@@ -123,12 +123,12 @@ mod tests {
     use super::*;
     use crate::operations::OPERATIONS;
 
-    const SPEC_HELP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/help");
+    const GOLDEN_HELP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/help");
 
     #[test]
     fn every_operation_usage_matches_the_reference() {
         for op in OPERATIONS {
-            let path = format!("{SPEC_HELP}/{}.usage.txt", op.command_name);
+            let path = format!("{GOLDEN_HELP}/{}.usage.txt", op.command_name);
             let Ok(want) = std::fs::read_to_string(&path) else {
                 panic!("missing {path}");
             };

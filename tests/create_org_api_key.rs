@@ -119,8 +119,8 @@ fn reads_the_body_from_piped_stdin() {
 #[test]
 fn stdout_is_the_response_body_byte_for_byte() {
     let (server, sandbox) = setup();
-    let recorded = shared(
-        "fixtures/recorded/TestAtlasOrgAPIKeys/Create/POST_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_1.snaphost",
+    let recorded = data(
+        "recorded/TestAtlasOrgAPIKeys/Create/POST_api_atlas_v2_orgs_a0123456789abcdef012345a_apiKeys_1.snaphost",
     );
     let canned = Canned::from_snaphost(&recorded).unwrap();
     let expected = canned.body.clone();
@@ -218,13 +218,13 @@ fn error_responses_go_to_stdout_then_fail() {
 #[test]
 fn recorded_error_bodies_pass_through_unchanged() {
     let fixtures = [
-        "fixtures/recorded/TestSetupFailureFlow/Invalid_Project_ID/POST_api_atlas_v2_groups_111111111111111111111111_databaseUsers_2.snaphost",
-        "fixtures/recorded/TestClustersFlags/Fail_Delete_for_Termination_Protection_enabled/DELETE_api_atlas_v2_groups_698c46b9e3bbe1ace0f30dcf_clusters_cluster-943_1.snaphost",
-        "fixtures/recorded/TestLinkToken/DELETE_api_atlas_v2_orgs_a0123456789abcdef012345a_liveMigrations_linkTokens_1.snaphost",
+        "recorded/TestSetupFailureFlow/Invalid_Project_ID/POST_api_atlas_v2_groups_111111111111111111111111_databaseUsers_2.snaphost",
+        "recorded/TestClustersFlags/Fail_Delete_for_Termination_Protection_enabled/DELETE_api_atlas_v2_groups_698c46b9e3bbe1ace0f30dcf_clusters_cluster-943_1.snaphost",
+        "recorded/TestLinkToken/DELETE_api_atlas_v2_orgs_a0123456789abcdef012345a_liveMigrations_linkTokens_1.snaphost",
     ];
     for fixture in fixtures {
         let (server, sandbox) = setup();
-        let canned = Canned::from_snaphost(&shared(fixture)).unwrap();
+        let canned = Canned::from_snaphost(&data(fixture)).unwrap();
         let expected = canned.body.clone();
         server.push_response(canned);
         let run = run_create(&sandbox, &["--version", "2023-01-01"]);

@@ -1,33 +1,15 @@
 //! Golden tests for every help text, compared byte for byte with the reference blocks in
-//! `shared/spec/behavior.md` (§b, §13, §13b) and `shared/spec/help/*.usage.txt`.
+//! `tests/data/help/`: the `createOrgApiKey`, tag, `api` and root help as cobra prints them,
+//! and each operation's usage block (`<commandName>.usage.txt`).
 
 mod support;
 
 use support::*;
 
-/// The fenced code blocks of behavior.md, in order.
-fn spec_blocks() -> Vec<String> {
-    let text = std::fs::read_to_string(shared("spec/behavior.md")).unwrap();
-    let mut blocks = Vec::new();
-    let mut current: Option<Vec<&str>> = None;
-    for line in text.lines() {
-        if line.starts_with("```") {
-            match current.take() {
-                Some(lines) => blocks.push(lines.join("\n") + "\n"),
-                None => current = Some(Vec::new()),
-            }
-        } else if let Some(lines) = current.as_mut() {
-            lines.push(line);
-        }
-    }
-    blocks
-}
-
-fn spec_block(starts: &str, contains: &str) -> String {
-    spec_blocks()
-        .into_iter()
-        .find(|b| b.starts_with(starts) && b.contains(contains))
-        .unwrap_or_else(|| panic!("no block starting {starts:?} containing {contains:?}"))
+/// A golden help file of `tests/data/help/`.
+fn golden(name: &str) -> String {
+    let path = data(&format!("help/{name}"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn stdout_of(argv: &[&str]) -> String {
@@ -37,11 +19,9 @@ fn stdout_of(argv: &[&str]) -> String {
     run.stdout_text()
 }
 
-const INTRO: &str = "The atlas api sub-command";
-
 #[test]
 fn create_org_api_key_help_is_the_reference_block() {
-    let want = spec_block(INTRO, "createOrgApiKey [flags]");
+    let want = golden("createOrgApiKey.help.txt");
     for flag in ["--help", "-h", "--help=true"] {
         assert_eq!(stdout_of(&args("createOrgApiKey", &[flag])), want, "{flag}");
     }
@@ -54,7 +34,7 @@ fn create_org_api_key_help_is_the_reference_block() {
 
 #[test]
 fn tag_help_is_the_reference_block() {
-    let want = spec_block(INTRO, "atlas api programmaticApiKeys [command]");
+    let want = golden("programmaticApiKeys.help.txt");
     for argv in [
         &["api", "programmaticApiKeys"][..],
         &["api", "programmaticApiKeys", "--help"],
@@ -68,7 +48,7 @@ fn tag_help_is_the_reference_block() {
 
 #[test]
 fn api_and_root_help_are_the_reference_blocks() {
-    let api = spec_block(INTRO, "atlas api [command]");
+    let api = golden("api.help.txt");
     for argv in [
         &["api"][..],
         &["api", "--help"],
@@ -77,7 +57,7 @@ fn api_and_root_help_are_the_reference_blocks() {
     ] {
         assert_eq!(stdout_of(argv), api, "{argv:?}");
     }
-    let root = spec_block("CLI tool to manage MongoDB Atlas", "atlas [command]");
+    let root = golden("atlas.help.txt");
     for argv in [&[][..], &["--help"], &["-h"], &["help"]] {
         assert_eq!(stdout_of(argv), root, "{argv:?}");
     }
@@ -86,16 +66,14 @@ fn api_and_root_help_are_the_reference_blocks() {
 #[test]
 fn every_operation_help_follows_the_reference_layout() {
     let spec: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(shared("spec/operations.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(data("operations.json")).unwrap()).unwrap();
     let operations = spec["operations"].as_array().unwrap();
     assert_eq!(operations.len(), 14);
     for op in operations {
         let name = op["commandName"].as_str().unwrap();
         let id = op["operationId"].as_str().unwrap();
         let short = op["commandShort"].as_str().unwrap();
-        let usage =
-            std::fs::read_to_string(shared(&format!("spec/help/{name}.usage.txt"))).unwrap();
+        let usage = golden(&format!("{name}.usage.txt"));
         let text = stdout_of(&args(name, &["--help"]));
         let intro = "The atlas api sub-command is automatically generated from the MongoDB Atlas Admin API and offers full coverage of the Admin API.\nAdmin API capabilities have their own release lifecycle, which you can check via the provided API endpoint documentation link.\n\n";
         assert!(text.starts_with(&format!("{intro}{short} ")), "{name}");

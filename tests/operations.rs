@@ -574,7 +574,7 @@ fn key_lifecycle() {
 /// byte for byte.
 #[test]
 fn recorded_success_bodies_pass_through_byte_for_byte() {
-    let r = "fixtures/recorded/";
+    let r = "recorded/";
     let cases: &[(&str, &[&str], &str)] = &[
         (
             "listOrgApiKeys",
@@ -653,8 +653,7 @@ fn recorded_success_bodies_pass_through_byte_for_byte() {
     ];
     for (name, flags, fixture) in cases {
         let (server, sandbox) = seeded();
-        let canned =
-            atlas_standin::Canned::from_snaphost(&shared(&format!("{r}{fixture}"))).unwrap();
+        let canned = atlas_standin::Canned::from_snaphost(&data(&format!("{r}{fixture}"))).unwrap();
         let expected = canned.body.clone();
         server.push_response(canned);
         let body = bodies.iter().find(|(n, _)| n == name).map(|(_, b)| *b);

@@ -208,8 +208,9 @@ pub fn args<'a>(name: &'a str, more: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
-pub fn shared(path: &str) -> PathBuf {
+/// A file of the repository's test data (`tests/data/…`).
+pub fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
+        .join("tests/data")
         .join(path)
 }

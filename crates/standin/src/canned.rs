@@ -104,16 +104,13 @@ impl Canned {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Find the recorded fixtures (`shared/fixtures/recorded`): `$ATLAS_RECORDED_FIXTURES` if
-    /// set, else the first `shared/fixtures/recorded` beside `start` or one of its ancestors.
-    pub fn recorded_fixtures_dir(start: &Path) -> Option<std::path::PathBuf> {
-        if let Some(dir) = std::env::var_os("ATLAS_RECORDED_FIXTURES") {
-            return Some(dir.into());
+    /// The recorded Atlas responses kept in the repository (`tests/data/recorded` at its top),
+    /// or `$ATLAS_RECORDED_FIXTURES` when set.
+    pub fn recorded_fixtures_dir() -> std::path::PathBuf {
+        match std::env::var_os("ATLAS_RECORDED_FIXTURES") {
+            Some(dir) => dir.into(),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/recorded"),
         }
-        start
-            .ancestors()
-            .map(|a| a.join("shared/fixtures/recorded"))
-            .find(|candidate| candidate.is_dir())
     }
 
     pub(crate) fn to_response(&self) -> Response {
@@ -130,10 +127,6 @@ impl Canned {
 mod tests {
     use super::*;
     use std::path::PathBuf;
-
-    fn fixtures_dir() -> Option<PathBuf> {
-        Canned::recorded_fixtures_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-    }
 
     fn snaphosts(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -153,12 +146,10 @@ mod tests {
     /// the body kept.
     #[test]
     fn every_recorded_file_parses() {
-        let Some(dir) = fixtures_dir() else {
-            eprintln!("shared/fixtures/recorded not found; skipped");
-            return;
-        };
+        let dir = Canned::recorded_fixtures_dir();
         let mut files = Vec::new();
         snaphosts(&dir, &mut files);
+        assert!(files.len() >= 30, "recorded files in {}", dir.display());
         for file in &files {
             let raw = std::fs::read(file).unwrap();
             let canned = Canned::from_snaphost(file).unwrap();

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Regenerates tests/golden/cases.jsonl by running every case through the oracle.
 
-The oracle is Go's own text/template (shared/tools/gotmpl-oracle). Debian's Go is 1.19; the
+The oracle is Go's own text/template (tools/gotmpl-oracle in this crate). Debian's Go is 1.19; the
 CLI is built with a current Go, so the few behaviours that changed since 1.19 (else-with,
 range over an integer, richer comparison/call error texts, the right-paren lexer message) are
 written by hand from Go's documentation and marked "by_hand": true (the 1.19 answer is kept in
 "oracle_go1_19" for reference).
 
-Usage: ORACLE=~/gotmpl-oracle FIXTURES=../shared/fixtures/recorded python3 tests/golden/generate.py
+Usage: ORACLE=~/gotmpl-oracle FIXTURES=../../tests/data/recorded python3 tests/golden/generate.py
 (see generate.sh, which builds the oracle first).
 """
 import glob
@@ -20,7 +20,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORACLE = os.path.expanduser(os.environ.get("ORACLE", "~/gotmpl-oracle"))
-FIXTURES = os.environ.get("FIXTURES", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../../../shared/fixtures/recorded"))
+FIXTURES = os.environ.get("FIXTURES", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../../tests/data/recorded"))
 KINDS = {0: "ok", 3: "parse", 4: "json", 5: "exec"}
 PREFIX = {"parse": "PARSE-ERROR: ", "json": "JSON-ERROR: ", "exec": "EXEC-ERROR: "}
 
