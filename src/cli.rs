@@ -200,7 +200,7 @@ mod tests {
         let path = std::path::Path::new("/nonexistent/atlascli/config.toml");
         ConfigFile::load(path)
             .unwrap()
-            .profile(None, &Env::from_pairs(env.iter().copied()))
+            .profile(None, &Env::from_pairs(env.iter().copied()), &mut Vec::new())
             .unwrap()
     }
 
@@ -377,7 +377,10 @@ mod tests {
                 .map(|_| rng.pick(&pieces).to_string())
                 .collect();
             if let Ok(Invocation::Run(run)) = parse(&argv) {
-                let profile = ConfigFile::load(path).unwrap().profile(run.profile(), &env);
+                let profile =
+                    ConfigFile::load(path)
+                        .unwrap()
+                        .profile(run.profile(), &env, &mut Vec::new());
                 if let Ok(profile) = profile {
                     let _ = command_request(run, &profile, &mut Vec::new());
                 }

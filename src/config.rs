@@ -162,22 +162,29 @@ impl ConfigFile {
     }
 
     /// Chooses the profile: `-P`, else `MONGODB_ATLAS_PROFILE`, else the only profile, else
-    /// `default`; the name is lower-cased and may not contain a dot.
-    pub fn profile(self, flag: Option<&str>, env: &Env) -> Result<Profile> {
-        let chosen = match flag.filter(|f| !f.is_empty()) {
-            Some(name) => name.to_string(),
+    /// `default`; the name is lower-cased and may not contain a dot. A profile named by the
+    /// user (flag, environment or top-level `profile` key) that the file does not have still
+    /// runs, as in the reference, after a warning on `warnings`.
+    pub fn profile(
+        self,
+        flag: Option<&str>,
+        env: &Env,
+        warnings: &mut dyn std::io::Write,
+    ) -> Result<Profile> {
+        let named = flag.filter(|f| !f.is_empty()).or_else(|| {
             // The `profile` property: the environment, else a top-level `profile` string.
-            None => match env.property("profile").or_else(|| {
+            env.property("profile").or_else(|| {
                 self.table
                     .get("profile")
                     .and_then(toml::Value::as_str)
                     .filter(|s| !s.is_empty())
-            }) {
-                Some(name) => name.to_string(),
-                None => match self.profile_names().as_slice() {
-                    [only] => only.to_string(),
-                    _ => "default".to_string(),
-                },
+            })
+        });
+        let chosen = match named {
+            Some(name) => name.to_string(),
+            None => match self.profile_names().as_slice() {
+                [only] => only.to_string(),
+                _ => "default".to_string(),
             },
         };
         if chosen.contains('.') {
@@ -192,7 +199,17 @@ impl ConfigFile {
             Some(_) if !is_property(&name) => {
                 bail!("invalid {name} in {}: expected table", self.path.display())
             }
-            _ => toml::Table::new(),
+            _ => {
+                if named.is_some() {
+                    let _ = writeln!(
+                        warnings,
+                        "warning: profile {} not found in {}",
+                        crate::quote::go_quote(&crate::quote::shorten(&chosen)),
+                        self.path.display()
+                    );
+                }
+                toml::Table::new()
+            }
         };
         check_types(&self.table, &self.path)?;
         check_types(&section, &self.path)?;
@@ -447,7 +464,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, toml).unwrap();
-        ConfigFile::load(&path).and_then(|c| c.profile(flag, &Env::from_pairs(env.iter().copied())))
+        ConfigFile::load(&path)
+            .and_then(|c| c.profile(flag, &Env::from_pairs(env.iter().copied()), &mut Vec::new()))
     }
 
     const TWO: &str = "org_id = 'top'\n[default]\norg_id = 'def'\nproject_id = 'pdef'\n[ci]\norg_id = 'ci'\nservice = 'cloudgov'\n";
@@ -681,7 +699,9 @@ mod tests {
             let _ = parse_toml(&rng.bytes(64));
             std::fs::write(&path, &text).unwrap();
             let env = Env::from_pairs([("MONGODB_ATLAS_HTTP_TIMEOUT", "9")]);
-            if let Ok(profile) = ConfigFile::load(&path).and_then(|c| c.profile(None, &env)) {
+            if let Ok(profile) =
+                ConfigFile::load(&path).and_then(|c| c.profile(None, &env, &mut Vec::new()))
+            {
                 let _ = (
                     profile.base_url(),
                     profile.check_service(),

@@ -99,7 +99,7 @@ fn argv() -> Vec<String> {
 /// with its HTTP timeout.
 fn load_profile(flag: Option<&str>, env: &Env) -> Result<(Profile, u64)> {
     let config = ConfigFile::load(&config::config_path(env)?)?;
-    let profile = config.profile(flag, env)?;
+    let profile = config.profile(flag, env, &mut std::io::stderr())?;
     profile.check_service()?;
     let timeout_secs = profile.http_timeout_secs()?;
     Ok((profile, timeout_secs))

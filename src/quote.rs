@@ -40,6 +40,18 @@ pub fn go_quote(text: &str) -> String {
     out
 }
 
+/// The longest value this project quotes whole in its own messages, in characters.
+pub const QUOTED_MAX_CHARS: usize = 200;
+
+/// `text` cut to its first 200 characters with `…` after them when it is longer, so that a
+/// message never carries a huge value.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
+}
+
 /// `c` between single quotes, escaped as Go's `%q` for a rune (`strconv.QuoteRune`).
 pub fn go_quote_char(c: char) -> String {
     match c {

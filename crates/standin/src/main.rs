@@ -1,47 +1,88 @@
-//! `atlas-standin [--port N]`: serve the stand-in (digest auth with the default credentials)
-//! and print `listening on http://127.0.0.1:PORT` once ready.
+//! `atlas-standin`: serve the stand-in on loopback until stopped, and print how to point
+//! `atlas` at it — a ready-to-paste `config.toml` profile and the same settings as
+//! `MONGODB_ATLAS_*` variables.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use atlas_standin::{Config, StandIn};
+use atlas_standin::{Config, StandIn, GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY};
 
 const USAGE: &str = "usage: atlas-standin [--port N] [--seed]";
 
-fn parse_args(args: &[String]) -> Result<(u16, bool), String> {
+const HELP: &str = "\
+atlas-standin: a loopback stand-in of the MongoDB Atlas Admin API v2 Programmatic API Keys
+endpoints, for trying every `atlas api programmaticApiKeys` command offline.
+
+usage: atlas-standin [--port N] [--seed]
+
+Serves on 127.0.0.1 until stopped (Ctrl-C). Requests authenticate with HTTP digest, using
+the obviously fake key pair it prints; one organization and one project exist. State lives
+in memory and is gone when it stops.
+
+Options:
+  --port N    listen on port N (default: any free port)
+  --seed      start with two keys: an organization key with one access-list entry, and a
+              key assigned to the project
+  -h, --help  print this help
+
+Once listening it prints its URL, then a `config.toml` profile and the equivalent
+environment variables to paste.
+";
+
+fn parse_args(args: &[String]) -> Result<Option<(u16, bool)>, String> {
     let mut port = 0;
     let mut seed = false;
     let mut i = 0;
+    let parse_port = |value: &str| {
+        value
+            .parse::<u16>()
+            .map_err(|_| format!("invalid port: {value}"))
+    };
     while i < args.len() {
         match args[i].as_str() {
             "--port" => {
-                let value = args.get(i + 1).ok_or("--port needs a value")?;
-                port = value
-                    .parse()
-                    .map_err(|_| format!("invalid port: {value}"))?;
+                port = parse_port(args.get(i + 1).ok_or("--port needs a value")?)?;
                 i += 1;
             }
-            s if s.starts_with("--port=") => {
-                let value = &s["--port=".len()..];
-                port = value
-                    .parse()
-                    .map_err(|_| format!("invalid port: {value}"))?;
-            }
+            s if s.starts_with("--port=") => port = parse_port(&s["--port=".len()..])?,
             "--seed" => seed = true,
-            "-h" | "--help" => return Err(String::new()),
+            "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument: {other}")),
         }
         i += 1;
     }
-    Ok((port, seed))
+    Ok(Some((port, seed)))
+}
+
+/// What to paste: a profile named `standin`, and the same settings as variables.
+fn instructions(url: &str) -> String {
+    format!(
+        "\nPaste this profile into ~/.config/atlascli/config.toml:\n\n\
+         [standin]\n\
+         public_api_key = '{PUBLIC_KEY}'\n\
+         private_api_key = '{PRIVATE_KEY}'\n\
+         org_id = '{ORG_ID}'\n\
+         project_id = '{GROUP_ID}'\n\
+         ops_manager_url = '{url}'\n\
+         api_version = '2023-01-01'\n\n\
+         and try:  atlas -P standin api programmaticApiKeys listOrgApiKeys\n\n\
+         Or set these variables instead:\n\n\
+         export MONGODB_ATLAS_OPS_MANAGER_URL='{url}'\n\
+         export MONGODB_ATLAS_PUBLIC_API_KEY='{PUBLIC_KEY}'\n\
+         export MONGODB_ATLAS_PRIVATE_API_KEY='{PRIVATE_KEY}'\n\
+         export MONGODB_ATLAS_ORG_ID='{ORG_ID}'\n\
+         export MONGODB_ATLAS_PROJECT_ID='{GROUP_ID}'\n\
+         export MONGODB_ATLAS_API_VERSION='2023-01-01'\n\n\
+         Stop with Ctrl-C.\n"
+    )
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (port, seed) = match parse_args(&args) {
-        Ok(parsed) => parsed,
-        Err(msg) if msg.is_empty() => {
-            println!("{USAGE}");
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            print!("{HELP}");
             return ExitCode::SUCCESS;
         }
         Err(msg) => {
@@ -60,8 +101,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let url = standin.url();
     let mut stdout = std::io::stdout();
-    let _ = writeln!(stdout, "listening on {}", standin.url());
+    let _ = write!(stdout, "listening on {url}\n{}", instructions(&url));
     let _ = stdout.flush();
     loop {
         std::thread::park();

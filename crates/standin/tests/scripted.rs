@@ -299,3 +299,31 @@ fn binary_prints_its_url_and_serves() {
     assert!(got.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{got}");
     assert!(got.contains("Www-Authenticate: Digest realm=\"MMS Public API\""));
 }
+
+#[test]
+fn binary_help_explains_its_options() {
+    for flag in ["--help", "-h"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_atlas-standin"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("usage: atlas-standin [--port N] [--seed]\n"),
+            "{text}"
+        );
+        for option in ["--port N", "--seed", "-h, --help"] {
+            assert!(text.contains(&format!("\n  {option} ")), "{option}: {text}");
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_atlas-standin"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "atlas-standin: unknown argument: --bogus\nusage: atlas-standin [--port N] [--seed]\n"
+    );
+}
