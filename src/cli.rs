@@ -43,6 +43,11 @@ impl OperationArgs {
 
 /// Parses argv (without the program name).
 pub fn parse(argv: &[String]) -> Result<Invocation> {
+    if let Some((first, rest)) = argv.split_first()
+        && first == crate::completion::HIDDEN_COMMAND
+    {
+        return Ok(Invocation::Print(crate::completion::hidden_command(rest)));
+    }
     let found = command::find(argv).map_err(|e| anyhow!(e))?;
     let flags = found.command.flags().parse(&found.args)?;
     let text = |s: String| Ok(Invocation::Print(s.into_bytes()));
@@ -61,7 +66,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation> {
                 crate::quote::go_quote(extra),
                 crate::quote::go_quote(&found.command.path())
             ),
-            None => Ok(Invocation::Print(shell.script())),
+            None => Ok(Invocation::Print(crate::completion::script(shell))),
         },
         Command::Help => match command::find(&flags.positional) {
             Ok(topic) => text(help::help(topic.command)),

@@ -4,9 +4,9 @@
 //! Every node's flags are built here, the operations' from the operations table, so the
 //! parser, the help and the completion scripts all read one definition.
 
-use crate::completion::Shell;
 use crate::flags::{Flag, FlagKind, FlagSet};
 use crate::operations::{self, Operation, ParamType, TAG};
+use crate::shell::Shell;
 
 pub const PROFILE_USAGE: &str = "Name of the profile to use from your configuration file. To learn about profiles for the Atlas CLI, see https://dochub.mongodb.org/core/atlas-cli-save-connection-settings.";
 pub const API_SHORT: &str = "Access all features of the Atlas Administration API through the Atlas CLI by using the 'atlas api <tag> <operationId>' command.";

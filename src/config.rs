@@ -133,14 +133,18 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads and parses the file; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<ConfigFile> {
-        let bytes = match std::fs::read(path) {
+        let bytes = match read_bounded(path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => bail!(
+            Err(ReadError::Os(e)) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(ReadError::Os(e)) => bail!(
                 "cannot read {}: {}",
                 path.display(),
                 crate::error::os_error_text(&e)
             ),
+            Err(ReadError::NotRegular) => {
+                bail!("cannot read {}: not a regular file", path.display())
+            }
+            Err(ReadError::TooLarge) => bail!("cannot read {}: larger than 16 MiB", path.display()),
         };
         let table = parse_toml(&bytes)
             .map(lower_case_keys)
@@ -158,6 +162,15 @@ impl ConfigFile {
             .keys()
             .filter(|k| !is_property(k))
             .map(String::as_str)
+            .collect()
+    }
+
+    /// The names of the profile tables, sorted (what `-P` completes to).
+    pub fn profile_tables(&self) -> Vec<&str> {
+        self.table
+            .iter()
+            .filter(|(k, v)| v.is_table() && !is_property(k))
+            .map(|(k, _)| k.as_str())
             .collect()
     }
 
@@ -221,6 +234,39 @@ impl ConfigFile {
             env: env.clone(),
         })
     }
+}
+
+/// The largest `config.toml` read.
+const CONFIG_MAX_BYTES: u64 = 16 << 20;
+
+enum ReadError {
+    Os(std::io::Error),
+    NotRegular,
+    TooLarge,
+}
+
+/// Reads the file the path names after following links, if it is a regular file of at most
+/// 16 MiB. It is opened without blocking, so a FIFO in its place is refused instead of
+/// waiting for a writer, and read through a bound, so a link to `/dev/zero` cannot fill
+/// memory.
+fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(ReadError::Os)?;
+    if !file.metadata().map_err(ReadError::Os)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    file.take(CONFIG_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Os)?;
+    if bytes.len() as u64 > CONFIG_MAX_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
 }
 
 /// Debug output names the file, never its values (they may hold keys).

@@ -101,7 +101,7 @@ fn use_line(command: Command) -> String {
     match command {
         Command::Help => format!("{} [command] [flags]", command.path()),
         // cobra's bash completion command hides `[flags]` (DisableFlagsInUseLine).
-        Command::CompletionShell(crate::completion::Shell::Bash) => command.path(),
+        Command::CompletionShell(crate::shell::Shell::Bash) => command.path(),
         _ => format!("{} [flags]", command.path()),
     }
 }

@@ -31,6 +31,7 @@ mod request;
 mod retry;
 mod secret;
 mod session;
+mod shell;
 mod template;
 mod token_cache;
 mod token_store;

@@ -1,9 +1,12 @@
-//! `atlas completion <shell>`: the scripts complete commands and flags at every level of the
-//! tree, checked by running the real shells (bash always; fish and zsh where installed, and
-//! always under `CI=true`, where `.ci/run` installs them).
+//! `atlas completion <shell>`: the scripts complete commands, aliases and flags at every
+//! level of the tree, `help` topics, profile names after `-P` and `json` after `-o`, checked
+//! by running the real shells (bash always; fish and zsh where installed, and always under
+//! `CI=true`, where `.ci/run` installs them). PowerShell is not packaged for Debian: its
+//! script is checked as text.
 
 mod support;
 
+use std::path::Path;
 use std::process::Command;
 
 use support::*;
@@ -26,15 +29,20 @@ fn shell_available(shell: &str) -> bool {
     found
 }
 
-/// Runs a shell with no user start-up files: a clean environment and an empty HOME.
-fn run_shell(shell: &str, program: &str) -> String {
-    let home = tempfile::tempdir().unwrap();
+/// Runs a shell program with no user start-up files: a clean environment, the sandbox's
+/// HOME (its config.toml is what `-P` completes from) and the built `atlas` first on PATH.
+fn run_shell(sandbox: &Sandbox, shell: &str, args: &[&str]) -> String {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_atlas")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let output = Command::new(shell)
-        .arg("-c")
-        .arg(program)
+        .args(args)
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
+        .env("PATH", path)
+        .env("HOME", sandbox.path("home"))
         .output()
         .unwrap();
     assert!(
@@ -45,108 +53,403 @@ fn run_shell(shell: &str, program: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-#[test]
-fn bash_completes_operations_and_their_flags() {
-    let sandbox = Sandbox::new();
-    let path = sandbox.write_file("atlas.bash", script("bash").as_bytes());
-    let complete = |words: &[&str]| {
-        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
-        let program = format!(
-            "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _atlas atlas '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-            path.display(),
-            quoted.join(" "),
-            words.len() - 1,
-            words[words.len() - 1],
-            words[words.len() - 2],
-        );
-        let mut lines: Vec<String> = run_shell("bash", &program)
-            .lines()
-            .map(String::from)
-            .collect();
-        lines.sort();
-        lines.join("\n") + "\n"
+/// Single quotes for a word inside a shell program.
+fn quoted(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// The candidates a shell offers for the command line `words` (the last one being the word
+/// under the cursor, maybe empty), sorted.
+fn complete(shell: &str, sandbox: &Sandbox, words: &[&str]) -> Vec<String> {
+    let script = sandbox.write_file(&format!("atlas.{shell}"), script(shell).as_bytes());
+    let out = match shell {
+        "bash" => {
+            // Readline breaks words at `=`, so `--profile=w` arrives as three words.
+            let mut split: Vec<String> = Vec::new();
+            for (i, w) in words.iter().enumerate() {
+                match w.split_once('=') {
+                    Some((flag, value)) if i == words.len() - 1 && flag.starts_with("--") => {
+                        split.extend([flag.to_string(), "=".to_string(), value.to_string()])
+                    }
+                    _ => split.push(w.to_string()),
+                }
+            }
+            let program = format!(
+                "source {}; COMP_WORDS=({}); COMP_CWORD={}; _atlas; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                quoted(&script.display().to_string()),
+                split
+                    .iter()
+                    .map(|w| quoted(w))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                split.len() - 1,
+            );
+            run_shell(sandbox, "bash", &["--norc", "--noprofile", "-c", &program])
+        }
+        "zsh" => {
+            // Outside a completion widget, compadd, compset and _files are stood in for: they
+            // print what zsh would offer, filtered by the current word as zsh does.
+            let program = format!(
+                "compdef() {{ :; }}; compset() {{ cur=${{cur#*=}}; }}; \
+                 compadd() {{ local c; for c in ${{(P)2}}; do [[ $c == ${{cur}}* ]] && print -r -- $c; done; }}; \
+                 _files() {{ print -r -- '<files>'; }}; \
+                 source {}; words=({}); CURRENT=${{#words}}; cur=${{words[CURRENT]}}; _atlas; true",
+                quoted(&script.display().to_string()),
+                words
+                    .iter()
+                    .map(|w| quoted(w))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            run_shell(sandbox, "zsh", &["-f", "-c", &program])
+        }
+        "fish" => {
+            let line = words.join(" ");
+            let program = format!(
+                "source {}; complete -C {}",
+                quoted(&script.display().to_string()),
+                quoted(&line)
+            );
+            run_shell(sandbox, "fish", &["--no-config", "-c", &program])
+        }
+        other => panic!("no harness for {other}"),
     };
-    let ops = complete(&["atlas", "-P", "x", "api", "programmaticApiKeys", "list"]);
-    assert_eq!(
-        ops,
-        "listGroupApiKeys\nlistOrgAccessEntries\nlistOrgApiKeys\n"
-    );
-    let flags = complete(&[
-        "atlas",
-        "api",
-        "programmaticApiKeys",
-        "createOrgApiKey",
-        "--o",
-    ]);
-    assert_eq!(flags, "--orgId\n--output\n--outputFile\n");
-    let flags = complete(&[
-        "atlas",
-        "api",
-        "programmaticApiKeys",
-        "listGroupApiKeys",
-        "--pro",
-    ]);
-    assert_eq!(flags, "--profile\n--projectId\n");
+    let mut lines: Vec<String> = out
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.sort();
+    lines
+}
+
+const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
+
+/// Every operation name and alias.
+const NAMES: [&str; 19] = [
+    "addGroupApiKey",
+    "createGroupApiKey",
+    "createOrgApiKey",
+    "createOrgAccessEntry",
+    "createOrgApiKeyAccessListEntry",
+    "deleteOrgApiKey",
+    "deleteAccessEntry",
+    "deleteOrgApiKeyAccessListEntry",
+    "getOrgApiKey",
+    "getOrgAccessEntry",
+    "getOrgApiKeyAccessListEntry",
+    "listGroupApiKeys",
+    "listOrgAccessEntries",
+    "listOrgApiKeyAccessListEntries",
+    "listOrgApiKeys",
+    "removeGroupApiKey",
+    "updateApiKeyRoles",
+    "updateGroupApiKeyRoles",
+    "updateOrgApiKey",
+];
+
+fn each_shell(check: impl Fn(&str, &Sandbox)) {
+    for shell in SHELLS {
+        if shell_available(shell) {
+            let sandbox = Sandbox::new();
+            check(shell, &sandbox);
+        }
+    }
+}
+
+fn assert_offers(shell: &str, sandbox: &Sandbox, words: &[&str], want: &[&str]) {
+    assert_eq!(complete(shell, sandbox, words), want, "{shell}: {words:?}");
 }
 
 #[test]
-fn fish_completes_operations_and_their_flags() {
-    if !shell_available("fish") {
-        return;
-    }
-    let sandbox = Sandbox::new();
-    let path = sandbox.write_file("atlas.fish", script("fish").as_bytes());
-    let complete = |line: &str| {
-        let out = run_shell(
-            "fish",
-            &format!("source '{}'; complete -C '{line}'", path.display()),
+fn commands_complete_at_every_level_by_name_and_alias() {
+    each_shell(|shell, sandbox| {
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", ""],
+            &["api", "completion", "help"],
         );
-        out.lines()
-            .map(|l| l.split('\t').next().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        complete("atlas api programmaticApiKeys getOrg"),
-        [
-            "getOrgAccessEntry",
-            "getOrgApiKey",
-            "getOrgApiKeyAccessListEntry"
-        ]
+        assert_offers(shell, sandbox, &["atlas", "a"], &["api"]);
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "api", ""],
+            &["programmaticApiKeys"],
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "-P", "x", "api", "programmaticApiKeys", "list"],
+            &[
+                "listGroupApiKeys",
+                "listOrgAccessEntries",
+                "listOrgApiKeyAccessListEntries",
+                "listOrgApiKeys",
+            ],
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "api", "programmaticApiKeys", "createOrgApiKeyA"],
+            &["createOrgApiKeyAccessListEntry"],
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "completion", ""],
+            &["bash", "fish", "powershell", "zsh"],
+        );
+    });
+}
+
+#[test]
+fn flags_complete_after_every_primary_name_and_alias() {
+    each_shell(|shell, sandbox| {
+        for name in NAMES {
+            assert_offers(
+                shell,
+                sandbox,
+                &["atlas", "api", "programmaticApiKeys", name, "--outp"],
+                &["--output", "--outputFile"],
+            );
+        }
+        for name in ["createOrgAccessEntry", "createOrgApiKeyAccessListEntry"] {
+            assert_offers(
+                shell,
+                sandbox,
+                &[
+                    "atlas",
+                    "api",
+                    "programmaticApiKeys",
+                    name,
+                    "--orgId",
+                    "y",
+                    "--api",
+                ],
+                &["--apiUserId"],
+            );
+        }
+        assert_offers(
+            shell,
+            sandbox,
+            &[
+                "atlas",
+                "api",
+                "programmaticApiKeys",
+                "createOrgApiKey",
+                "--f",
+            ],
+            &["--file"],
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &[
+                "atlas",
+                "api",
+                "programmaticApiKeys",
+                "listGroupApiKeys",
+                "--pro",
+            ],
+            &["--profile", "--projectId"],
+        );
+        // A flag's value is not a command: nothing is offered after `--orgId`.
+        assert_offers(
+            shell,
+            sandbox,
+            &[
+                "atlas",
+                "api",
+                "programmaticApiKeys",
+                "getOrgApiKey",
+                "--orgId",
+                "",
+            ],
+            &[],
+        );
+    });
+}
+
+#[test]
+fn help_completes_the_commands_of_each_level() {
+    each_shell(|shell, sandbox| {
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "help", ""],
+            &["api", "completion", "help"],
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "help", "api", ""],
+            &["programmaticApiKeys"],
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "help", "api", "programmaticApiKeys", "updateG"],
+            &["updateGroupApiKeyRoles"],
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "help", "api", "programmaticApiKeys", "getOrgA"],
+            &[
+                "getOrgAccessEntry",
+                "getOrgApiKey",
+                "getOrgApiKeyAccessListEntry",
+            ],
+        );
+    });
+}
+
+#[test]
+fn profile_flags_complete_the_names_in_config_toml_and_output_json() {
+    each_shell(|shell, sandbox| {
+        sandbox.write_config(
+            "org_id = 'top-level-value'\n[default]\npublic_api_key = 'fake-secret-value'\n[Work]\norg_id = 'b'\n",
+        );
+        for words in [
+            &["atlas", "-P", ""][..],
+            &[
+                "atlas",
+                "api",
+                "programmaticApiKeys",
+                "getOrgApiKey",
+                "--profile",
+                "",
+            ],
+        ] {
+            let offered = complete(shell, sandbox, words);
+            assert_eq!(offered, ["default", "work"], "{shell}: {words:?}");
+        }
+        assert_offers(shell, sandbox, &["atlas", "-P", "w"], &["work"]);
+        // bash and zsh complete the part after `=`; fish offers the whole word.
+        let expected: &[&str] = if shell == "fish" {
+            &["--profile=work"]
+        } else {
+            &["work"]
+        };
+        assert_offers(
+            shell,
+            sandbox,
+            &[
+                "atlas",
+                "api",
+                "programmaticApiKeys",
+                "listOrgApiKeys",
+                "--profile=w",
+            ],
+            expected,
+        );
+        assert_offers(
+            shell,
+            sandbox,
+            &[
+                "atlas",
+                "api",
+                "programmaticApiKeys",
+                "listOrgApiKeys",
+                "-o",
+                "",
+            ],
+            &["json"],
+        );
+        // A broken or missing file offers nothing, and says nothing.
+        sandbox.write_config("[default\n");
+        assert_offers(shell, sandbox, &["atlas", "-P", ""], &[]);
+        std::fs::remove_file(sandbox.config_path()).unwrap();
+        assert_offers(shell, sandbox, &["atlas", "-P", ""], &[]);
+    });
+}
+
+#[test]
+fn file_flags_complete_file_names() {
+    each_shell(|shell, sandbox| {
+        let file = sandbox.write_file("key-body.json", b"{}");
+        let typed = file.display().to_string().replace("key-body.json", "key-b");
+        let offered = complete(
+            shell,
+            sandbox,
+            &[
+                "atlas",
+                "api",
+                "programmaticApiKeys",
+                "createOrgApiKey",
+                "--file",
+                &typed,
+            ],
+        );
+        let want = if shell == "zsh" {
+            "<files>".to_string()
+        } else {
+            file.display().to_string()
+        };
+        assert_eq!(offered, [want], "{shell}");
+    });
+}
+
+#[test]
+fn the_hidden_profiles_command_prints_names_only() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config(
+        "service = 'cloud'\n[default]\nprivate_api_key = 'fake-secret-value'\n[ci]\n[Prod]\norg_id = 'x'\n",
     );
-    assert_eq!(
-        complete("atlas -P x api programmaticApiKeys createOrgAccessEntry --orgId y --api"),
-        ["--apiUserId"]
-    );
-    assert_eq!(
-        complete("atlas api programmaticApiKeys createOrgApiKey --f"),
-        ["--file"]
-    );
-    assert!(complete("atlas api programmaticApiKeys getOrgApiKey --f").is_empty());
-    assert_eq!(
-        complete("atlas api programmaticApiKeys listGroupApiKeys --pro"),
-        ["--profile", "--projectId"]
-    );
+    let run = sandbox.run(&["__complete", "profiles"], Stdin::Null);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(run.stdout_text(), "ci\ndefault\nprod\n");
+    for broken in ["[default\n", "x = \n"] {
+        sandbox.write_config(broken);
+        let run = sandbox.run(&["__complete", "profiles"], Stdin::Null);
+        assert_eq!(
+            (run.code, run.stdout_text(), run.stderr),
+            (0, String::new(), String::new())
+        );
+    }
+    // A FIFO in the config's place is refused at once rather than waited on.
+    std::fs::remove_file(sandbox.config_path()).unwrap();
+    let fifo = std::ffi::CString::new(sandbox.config_path().display().to_string()).unwrap();
+    // SAFETY: mkfifo on a NUL-terminated path.
+    assert_eq!(unsafe { mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let run = sandbox.run(&["__complete", "profiles"], Stdin::Null);
+    assert_eq!((run.code, run.stdout.len()), (0, 0));
+    // Nothing of it shows in help.
+    let help = sandbox.run(&["--help"], Stdin::Null).stdout_text();
+    assert!(!help.contains("__complete"));
+}
+
+unsafe extern "C" {
+    fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
 }
 
 #[test]
 fn zsh_and_powershell_scripts_cover_the_tree() {
     for shell in ["zsh", "powershell"] {
         let text = script(shell);
-        for name in [
-            "createOrgApiKey",
-            "createOrgAccessEntry",
-            "updateApiKeyRoles",
-            "--itemsPerPage",
-            "--outputFile",
-            "--ipAddress",
-        ] {
+        for name in NAMES
+            .iter()
+            .chain(&["--itemsPerPage", "--outputFile", "--ipAddress"])
+        {
             assert!(text.contains(name), "{shell}: {name}");
         }
+        assert!(text.contains("__complete profiles"), "{shell}");
     }
+    let ps = script("powershell");
+    assert!(ps.starts_with("# powershell completion for atlas\nRegister-ArgumentCompleter -Native -CommandName 'atlas' -ScriptBlock {\n"));
+    assert!(ps.contains("'help api programmaticApiKeys' { $subs = @("));
+    assert!(ps.contains("'api programmaticApiKeys createOrgApiKeyAccessListEntry' { $subs = @(); $flags = @('--orgId', '--apiUserId'"));
+    assert!(ps.contains("@('--output', '-o', '-*o')) { $candidates = @('json') }"));
     if shell_available("zsh") {
         let sandbox = Sandbox::new();
         let path = sandbox.write_file("_atlas", script("zsh").as_bytes());
-        run_shell("zsh", &format!("zsh -n '{}'", path.display()));
+        run_shell(&sandbox, "zsh", &["-n", &path.display().to_string()]);
+    }
+    if shell_available("bash") {
+        let sandbox = Sandbox::new();
+        let path = sandbox.write_file("atlas.bash", script("bash").as_bytes());
+        run_shell(&sandbox, "bash", &["-n", &path.display().to_string()]);
     }
 }
 
