@@ -1,22 +1,36 @@
-//! Ctrl-C and SIGTERM, at any moment of a run: the signals are blocked in every thread and
-//! taken by one watcher thread, which removes any temporary output file still being written,
-//! prints `Error: interrupted` and exits 1 — like every failure, and without a half-written file.
+//! Every way a run can be stopped from outside — SIGINT (Ctrl-C), SIGTERM, SIGHUP (a closed
+//! terminal or SSH session) and SIGQUIT — at any moment of a run: the signals are blocked in
+//! every thread and taken by one watcher thread, which removes any temporary file still being
+//! written, saves a created key's answer that has not been delivered yet, prints
+//! `Error: interrupted` and exits 1, like every failure.
+//!
+//! The list of temporary files is held under one lock, taken both to create-and-register a
+//! file and by the watcher until the process ends: a file is either not created yet, or
+//! created and registered, whenever the watcher looks.
 
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Temporary files being written right now (D2), removed if the run is interrupted.
+/// The signals that stop a run.
+const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// Temporary files being written right now, removed if the run is interrupted.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// Starts watching for SIGINT and SIGTERM. Call it first, before any other thread starts, so
-/// that every thread inherits the blocked signals.
+/// A POST's 2xx answer that arrived and is not delivered yet (it may hold a new private key
+/// that cannot be asked for again), with the operation's name.
+static ANSWER: Mutex<Option<(&'static str, Arc<Vec<u8>>)>> = Mutex::new(None);
+
+/// Starts watching for the signals. Call it first, before any other thread starts, so that
+/// every thread inherits the blocked signals.
 pub fn watch() {
     // SAFETY: plain signal-set manipulation on a zeroed, then initialised, sigset_t.
     let set = unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigaddset(&mut set, libc::SIGTERM);
+        for signal in SIGNALS {
+            libc::sigaddset(&mut set, signal);
+        }
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         set
     };
@@ -26,11 +40,7 @@ pub fn watch() {
             let mut signal = 0;
             // SAFETY: waits for one of the blocked signals in `set`.
             if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
-                for path in lock().drain(..) {
-                    let _ = std::fs::remove_file(path);
-                }
-                eprintln!("Error: interrupted");
-                std::process::exit(crate::error::FAILURE);
+                stop();
             }
         });
     if spawned.is_err() {
@@ -42,16 +52,49 @@ pub fn watch() {
     }
 }
 
-/// Marks a temporary file for removal should the run be interrupted.
-pub fn track(path: PathBuf) {
-    lock().push(path);
+/// The run was interrupted: clean up, save an undelivered answer, report, exit. The lock on
+/// the temporary files is held until the process is gone, so no new one can appear.
+fn stop() -> ! {
+    let mut pending = lock(&PENDING);
+    for path in pending.drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+    let saved =
+        take_answer().map(|(operation, body)| crate::response_archive::report(operation, &body));
+    match saved {
+        Some(line) => eprintln!("Error: interrupted\n{line}"),
+        None => eprintln!("Error: interrupted"),
+    }
+    std::process::exit(crate::error::FAILURE);
+}
+
+/// Creates a temporary file with `create` and registers it for removal, as one step that an
+/// interrupt cannot split.
+pub fn create_tracked<T>(
+    path: &Path,
+    create: impl FnOnce(&Path) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut pending = lock(&PENDING);
+    let created = create(path)?;
+    pending.push(path.to_path_buf());
+    Ok(created)
 }
 
 /// The temporary file is gone (renamed or removed): forget it.
-pub fn untrack(path: &std::path::Path) {
-    lock().retain(|p| p != path);
+pub fn untrack(path: &Path) {
+    lock(&PENDING).retain(|p| p != path);
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+/// Keeps a POST's answer until it is delivered, so that an interrupt saves it.
+pub fn hold_answer(operation: &'static str, body: Arc<Vec<u8>>) {
+    *lock(&ANSWER) = Some((operation, body));
+}
+
+/// The held answer, taken by whoever must now save it (or by delivery, once it succeeded).
+pub fn take_answer() -> Option<(&'static str, Arc<Vec<u8>>)> {
+    lock(&ANSWER).take()
+}
+
+fn lock<T>(mutex: &'static Mutex<T>) -> MutexGuard<'static, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -8,6 +8,7 @@ mod cli;
 mod command;
 mod completion;
 mod config;
+mod destination;
 mod dump;
 mod error;
 mod executor;
@@ -23,11 +24,13 @@ mod operations;
 mod output;
 mod output_file;
 mod preflight;
+mod private_dir;
 mod proxy;
 mod quote;
 mod random;
 mod redact;
 mod request;
+mod response_archive;
 mod retry;
 mod secret;
 mod session;
@@ -42,6 +45,7 @@ use anyhow::{Context, Result};
 use crate::auth::Credentials;
 use crate::cli::Invocation;
 use crate::config::{ConfigFile, Env, Profile};
+use crate::destination::Destination;
 use crate::dump::Dumper;
 use crate::executor::{CommandResponse, Executor};
 use crate::proxy::ProxySettings;
@@ -81,11 +85,14 @@ fn run() -> Result<i32> {
         false => None,
     };
     preflight::check(&command, body.as_deref(), &mut std::io::stderr())?;
+    let target = command.output_file.as_deref().map(std::path::Path::new);
+    let destination = Destination::prepare(target, output::keeps_answer(&command))?;
+    output::check_template(&command.output)?;
     let credentials = profile.credentials()?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
     let response = send(request, &credentials, &profile, timeout_secs, &env, debug)?;
-    output::write_response(&command, &response)?;
+    output::deliver(&command, response, destination)?;
     Ok(error::SUCCESS)
 }
 

@@ -1,13 +1,19 @@
 //! What the command prints: the response body byte for byte, or a Go template of it, on
 //! stdout or into `--outputFile`; then the reference's error for a non-2xx answer.
+//!
+//! A POST's 2xx answer may hold a private key that cannot be asked for again (DECISIONS
+//! D16): while it is being delivered it is held for the interrupt watcher, SIGPIPE is
+//! ignored (a reader that closed the pipe is a write error, not a silent death), and if the
+//! template or the write fails, the raw answer is saved and the error says where.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
 
+use crate::destination::Destination;
 use crate::error::SERVER_RETURNED_ERROR;
 use crate::executor::CommandResponse;
-use crate::output_file::write_output_file;
 use crate::request::CommandRequest;
 use crate::template;
 
@@ -29,34 +35,60 @@ pub fn check_template(output: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes the answer where the user asked; a non-2xx answer is written, then reported.
-pub fn write_response(command: &CommandRequest, response: &CommandResponse) -> Result<()> {
-    let bytes = if response.is_success() && template::is_template(&command.output) {
-        template::format(&command.output, &response.body)
-            .map_err(|e| anyhow!("error formatting output\n{e}"))?
-    } else {
-        response.body.clone()
-    };
-    match command.output_file.as_deref().filter(|f| !f.is_empty()) {
-        Some(path) => write_output_file(std::path::Path::new(path), &bytes)?,
-        None => write_stdout(&bytes)?,
-    }
-    if !response.is_success() {
-        bail!(SERVER_RETURNED_ERROR);
-    }
-    Ok(())
+/// Whether this command's answer must never be lost: a POST's (it may create a key).
+pub fn keeps_answer(command: &CommandRequest) -> bool {
+    command.operation.method == crate::operations::Method::Post
 }
 
-/// Writes to stdout and flushes (a closed pipe ends the process like SIGPIPE ends Go's).
+/// Writes the answer where the user asked; a non-2xx answer is written, then reported.
+pub fn deliver(
+    command: &CommandRequest,
+    response: CommandResponse,
+    destination: Destination,
+) -> Result<()> {
+    let success = response.is_success();
+    let body = Arc::new(response.body);
+    let keep = success && keeps_answer(command);
+    if keep {
+        crate::interrupt::hold_answer(command.operation.command_name, Arc::clone(&body));
+        ignore_sigpipe();
+    }
+    let delivered = if success && template::is_template(&command.output) {
+        template::format(&command.output, &body)
+            .map_err(|e| anyhow!("error formatting output\n{e}"))
+            .and_then(|text| destination.write(&text))
+    } else {
+        destination.write(&body)
+    };
+    let saved = if keep {
+        crate::interrupt::take_answer()
+    } else {
+        None
+    };
+    match (delivered, saved) {
+        (Err(error), Some((operation, body))) => Err(anyhow!(
+            "{error:#}\n{}",
+            crate::response_archive::report(operation, &body)
+        )),
+        (Err(error), None) => Err(error),
+        (Ok(()), _) if !success => bail!(SERVER_RETURNED_ERROR),
+        (Ok(()), _) => Ok(()),
+    }
+}
+
+/// Writes help, version or completion text to stdout (a closed pipe ends the process like
+/// SIGPIPE ends Go's).
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(bytes)
         .and_then(|()| stdout.flush())
-        .map_err(|e| {
-            anyhow!(
-                "cannot write to standard output: {}",
-                crate::error::os_error_text(&e)
-            )
-        })
+        .map_err(|e| anyhow!("write /dev/stdout: {}", crate::error::os_error_text(&e)))
+}
+
+fn ignore_sigpipe() {
+    // SAFETY: changing a signal disposition; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
 }

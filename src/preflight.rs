@@ -7,16 +7,15 @@ use anyhow::{Result, bail};
 use crate::quote::go_quote;
 use std::io::Write;
 
-use crate::output::check_template;
-use crate::output_file::check_output_file;
 use crate::request::CommandRequest;
 use crate::validate;
 
 /// URL parameters holding Atlas object ids.
 const ID_PARAMETERS: [&str; 3] = ["orgId", "groupId", "apiUserId"];
 
-/// Every pre-flight check, in D6's order, then the output target and the template; the body's
-/// warnings (unknown enum values) are written to `warnings`.
+/// Every pre-flight check of the request, in D6's order; the body's warnings (unknown enum
+/// values) are written to `warnings`. The output target and the template are checked next,
+/// by `main`, still before anything is sent.
 pub fn check(
     command: &CommandRequest,
     body: Option<&[u8]>,
@@ -28,10 +27,7 @@ pub fn check(
             let _ = writeln!(warnings, "{warning}");
         }
     }
-    if let Some(target) = command.output_file.as_deref().filter(|t| !t.is_empty()) {
-        check_output_file(std::path::Path::new(target))?;
-    }
-    check_template(&command.output)
+    Ok(())
 }
 
 /// Checks the request body: JSON, then the operation's schema. Returns the warnings to print.

@@ -59,7 +59,7 @@ impl TokenCache {
             "access_token": token.expose(),
             "expires_at": now_secs().saturating_add(expires_in),
         });
-        let _ = crate::output_file::write_output_file(path, entry.to_string().as_bytes());
+        let _ = crate::output_file::write_file(path, entry.to_string().as_bytes());
     }
 
     /// Forgets the entry (the API refused its token).

@@ -43,7 +43,7 @@ impl TokenStore {
             .map_err(|e| anyhow!("cannot read {shown}: {}", crate::error::os_error_text(&e)))?;
         let updated = replace_values(&text, &edits)
             .ok_or_else(|| anyhow!("cannot find the tokens in {shown}"))?;
-        crate::output_file::write_output_file(&self.config_path, updated.as_bytes())
+        crate::output_file::write_file(&self.config_path, updated.as_bytes())
     }
 }
 

@@ -348,7 +348,7 @@ fn interrupts_while_reading_stdin_fail_cleanly() {
 #[test]
 fn interrupts_after_the_response_still_stop_the_run() {
     let (server, sandbox) = setup();
-    let fifo = sandbox.path("nobody-reads.fifo");
+    let fifo = sandbox.path("slow-reader.fifo");
     assert!(
         std::process::Command::new("mkfifo")
             .arg(&fifo)
@@ -356,6 +356,10 @@ fn interrupts_after_the_response_still_stop_the_run() {
             .unwrap()
             .success()
     );
+    // A reader that takes one byte and then stops reading: the answer (larger than a pipe's
+    // buffer) has arrived and its write blocks.
+    let reader = stalled_reader(fifo.clone());
+    server.push_response(Canned::json(200, &format!("\"{}\"", "x".repeat(300_000))));
     let mut command = sandbox.command(&args(
         "getOrgApiKey",
         &[
@@ -370,8 +374,7 @@ fn interrupts_after_the_response_still_stop_the_run() {
         ],
     ));
     command.stdin(Stdio::null());
-    // The answer arrives, then opening the FIFO blocks: no reader ever comes.
-    let (output, took) = interrupt_when(command, "INT", || server.requests().len() >= 2);
+    let (output, took) = interrupt_when(command, "INT", || reader.started());
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(

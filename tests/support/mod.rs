@@ -157,6 +157,38 @@ impl Sandbox {
 /// Inputs up to this size fit in a pipe's buffer (64 KiB on Linux).
 const PREFILL_LIMIT: usize = 60_000;
 
+/// A reader of a FIFO that takes one byte, then stops reading (and keeps its end open), so
+/// that the writer blocks once the pipe's buffer is full.
+pub struct StalledReader {
+    started: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StalledReader {
+    /// True once the first byte was read: the writer is writing.
+    pub fn started(&self) -> bool {
+        self.started.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+pub fn stalled_reader(fifo: PathBuf) -> StalledReader {
+    use std::io::Read;
+    let started = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&started);
+    std::thread::spawn(move || {
+        let Ok(mut file) = std::fs::File::open(&fifo) else {
+            return;
+        };
+        let mut byte = [0u8; 1];
+        if file.read_exact(&mut byte).is_ok() {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        // Hold the reading end open, unread, until the test process ends.
+        std::thread::sleep(Duration::from_secs(60));
+        drop(file);
+    });
+    StalledReader { started }
+}
+
 /// True once the process has blocked SIGINT and SIGTERM (its interrupt watcher is running).
 pub fn signals_blocked(pid: u32) -> bool {
     let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {

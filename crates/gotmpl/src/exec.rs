@@ -14,6 +14,8 @@ const MAX_EXEC_DEPTH: usize = 100_000;
 /// Bound on executed nodes plus range iterations (Go has none; this stops runaway loops such
 /// as `{{range 9223372036854775807}}` instead of hanging the CLI).
 pub const MAX_STEPS: u64 = 50_000_000;
+/// The most output a template may produce (64 MiB): past it, execution stops with an error.
+pub const MAX_OUTPUT: usize = 64 << 20;
 
 /// What a walk step asks its enclosing `range` to do.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,8 +120,8 @@ pub fn execute(
         ));
         return Err((e, s.out));
     };
-    match s.walk_list(&dot, &tree.root) {
-        Ok(_) => Ok(s.out),
+    match s.walk_list(&dot, &tree.root).and_then(|_| s.check_output()) {
+        Ok(()) => Ok(s.out),
         Err(e) => Err((e, s.out)),
     }
 }
@@ -182,6 +184,7 @@ impl<'t> State<'t> {
     }
 
     fn guard(&mut self) -> R<()> {
+        self.check_output()?;
         self.steps += 1;
         if self.steps > self.max_steps {
             return self.fail(format!(
@@ -196,6 +199,17 @@ impl<'t> State<'t> {
                 "exceeded maximum template depth ({MAX_EXEC_DEPTH})"
             ))
         }
+    }
+
+    /// Output is built in memory: its size is bounded.
+    fn check_output(&self) -> R<()> {
+        if self.out.len() > MAX_OUTPUT {
+            return Err(ExecError(format!(
+                "template: {}: output larger than 64 MiB",
+                self.parse_name
+            )));
+        }
+        Ok(())
     }
 
     fn walk_list(&mut self, dot: &Value, list: &'t List) -> R<Flow> {

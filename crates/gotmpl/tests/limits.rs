@@ -70,3 +70,18 @@ fn json_nesting_limit_matches_go() {
         "invalid character '[' exceeded max depth"
     );
 }
+
+#[test]
+fn output_past_64_mib_stops_with_an_error() {
+    let body = br#"{"results":[1,2,3,4,5,6,7,8,9,10]}"#;
+    // 100 iterations of a 1,000,000-wide number: 100 MB if unbounded.
+    let template = r#"{{range $i := 100}}{{range $.results}}{{printf "%999999d" 1}}{{end}}{{end}}"#;
+    let err = gotmpl::format(template, body).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "template: formatter-template: output larger than 64 MiB"
+    );
+    // Just under the bound is fine.
+    let ok = gotmpl::format(r#"{{range $i := 60}}{{printf "%999999d" 1}}{{end}}"#, body).unwrap();
+    assert_eq!(ok.len(), 60 * 999_999);
+}
