@@ -79,7 +79,7 @@ impl Env {
     }
 
     /// The variable prefix: `MCLI_` as soon as any variable's name starts with `MCLI`.
-    fn prefix(&self) -> &'static str {
+    pub fn prefix(&self) -> &'static str {
         if self.vars.keys().any(|k| k.starts_with("MCLI")) {
             "MCLI_"
         } else {
@@ -490,6 +490,7 @@ impl Profile {
                 config_path: self.path.clone(),
                 access_source,
                 refresh_source,
+                env_prefix: self.env.prefix(),
             },
         })
     }

@@ -132,7 +132,6 @@ fn named_descriptor(target: &Path) -> Option<RawFd> {
 /// then lets writes block as usual.
 fn open_direct(path: &Path) -> io::Result<File> {
     let file = OpenOptions::new()
-        .write(true)
         .append(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)?;

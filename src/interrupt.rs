@@ -19,7 +19,10 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// A POST's 2xx answer that arrived and is not delivered yet (it may hold a new private key
 /// that cannot be asked for again), with the operation's name.
-static ANSWER: Mutex<Option<(&'static str, Arc<Vec<u8>>)>> = Mutex::new(None);
+static ANSWER: Mutex<Option<HeldAnswer>> = Mutex::new(None);
+
+/// The operation's primary name and its raw answer.
+pub type HeldAnswer = (&'static str, Arc<Vec<u8>>);
 
 /// Starts watching for the signals. Call it first, before any other thread starts, so that
 /// every thread inherits the blocked signals.
@@ -91,7 +94,7 @@ pub fn hold_answer(operation: &'static str, body: Arc<Vec<u8>>) {
 }
 
 /// The held answer, taken by whoever must now save it (or by delivery, once it succeeded).
-pub fn take_answer() -> Option<(&'static str, Arc<Vec<u8>>)> {
+pub fn take_answer() -> Option<HeldAnswer> {
     lock(&ANSWER).take()
 }
 

@@ -12,6 +12,7 @@ mod destination;
 mod dump;
 mod error;
 mod executor;
+mod file_lock;
 mod flags;
 #[cfg(test)]
 mod fuzzing;
@@ -134,6 +135,7 @@ fn send(
     let origin = Origin {
         profile: profile.name.clone(),
         config_path: profile.config_path().display().to_string(),
+        lock_wait: std::time::Duration::from_secs(timeout_secs),
     };
     runtime.block_on(session::send(&executor, request, credentials, &origin))
 }

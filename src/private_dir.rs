@@ -38,6 +38,14 @@ impl Untrusted {
 
 /// `<base>/atlascli/<parts…>`, created where missing, each level checked.
 pub fn ensure(base: &Path, parts: &[&str]) -> Result<PathBuf, Untrusted> {
+    // The user's own cache or state folder itself may not exist yet.
+    if !base.is_dir() {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(base)
+            .map_err(|e| Untrusted::Io(base.to_path_buf(), e))?;
+    }
     let mut dir = base.join("atlascli");
     check_or_create(&dir)?;
     for part in parts {
@@ -47,7 +55,7 @@ pub fn ensure(base: &Path, parts: &[&str]) -> Result<PathBuf, Untrusted> {
     Ok(dir)
 }
 
-/// The same checks without creating anything: `Ok(false)` when a level does not exist yet.
+/// The same checks without creating anything (for reading a cache that may not exist): `Ok(false)` when a level does not exist yet.
 pub fn check_existing(base: &Path, parts: &[&str]) -> Result<bool, Untrusted> {
     let mut dir = base.join("atlascli");
     let mut levels = vec![dir.clone()];

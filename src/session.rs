@@ -10,11 +10,15 @@ use crate::auth::Credentials;
 use crate::executor::{CommandResponse, Executor, Signing, describe};
 use crate::oauth::{self, Refusal, TokenKind};
 use crate::retry::Policy;
+use crate::secret::Secret;
+use crate::token_store::{Source, TokenStore};
 
-/// Where the credentials came from, for the hints that follow a refusal (D13).
+/// Where the credentials came from, for the hints that follow a refusal (D13), and how long
+/// a run waits for another one's token lock (D14: at most the HTTP timeout).
 pub struct Origin {
     pub profile: String,
     pub config_path: String,
+    pub lock_wait: std::time::Duration,
 }
 
 /// Sends the request as the credentials require; the last answer or failure is the result.
@@ -48,7 +52,14 @@ pub async fn send(
             };
             let (token, from_cache) = match cache.load() {
                 Some(token) => (token, true),
-                None => (fetch().await?, false),
+                None => {
+                    // D14: one run asks for the token; the others wait, then read the cache.
+                    let _lock = cache.lock(origin.lock_wait);
+                    match cache.load() {
+                        Some(token) => (token, true),
+                        None => (fetch().await?, false),
+                    }
+                }
             };
             let again = request.try_clone();
             let response = executor
@@ -75,12 +86,7 @@ pub async fn send(
         } => {
             let expired = oauth::jwt_expired(access_token.expose()).map_err(anyhow::Error::msg)?;
             let token = if expired {
-                let request = oauth::refresh_request(refresh_url, client_id, refresh_token);
-                let token = token(executor, request, TokenKind::Refresh, origin).await?;
-                if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {
-                    eprintln!("warning: the refreshed tokens were not saved: {e:#}");
-                }
-                token.access_token
+                refreshed(executor, client_id, refresh_url, refresh_token, store, origin).await?
             } else {
                 access_token.clone()
             };
@@ -89,6 +95,39 @@ pub async fn send(
                 .await
         }
     }
+}
+
+/// A fresh access token for a user login whose token expired (DECISIONS D14). Under the lock
+/// beside the config file the tokens are read again: if another run already refreshed them,
+/// its access token is used; otherwise this run refreshes and saves the rotated pair before
+/// letting go. Tokens from the environment cannot be saved or coordinated: a warning.
+async fn refreshed(
+    executor: &Executor,
+    client_id: &str,
+    refresh_url: &reqwest::Url,
+    refresh_token: &Secret<String>,
+    store: &TokenStore,
+    origin: &Origin,
+) -> Result<Secret<String>> {
+    // A refresh token from the environment cannot be coordinated with other runs.
+    let coordinated = store.refresh_source != Source::Environment;
+    let _lock = coordinated.then(|| store.lock(origin.lock_wait)).flatten();
+    let mut refresh_token = refresh_token.clone();
+    if coordinated && let Some((access, refresh)) = store.reload() {
+        if oauth::jwt_expired(access.expose()) == Ok(false) {
+            return Ok(access);
+        }
+        refresh_token = refresh;
+    }
+    let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
+    let token = token(executor, request, TokenKind::Refresh, origin).await?;
+    if store.from_environment() {
+        eprintln!("{}", store.unsaved_warning());
+    }
+    if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {
+        eprintln!("warning: the refreshed tokens were not saved: {e:#}");
+    }
+    Ok(token.access_token)
 }
 
 /// Sends a token request (retrying only a 429 or a refused connection) and reads the token.

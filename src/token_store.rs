@@ -25,9 +25,50 @@ pub struct TokenStore {
     pub config_path: PathBuf,
     pub access_source: Source,
     pub refresh_source: Source,
+    /// The environment variables' prefix in force (`MONGODB_ATLAS_` or `MCLI_`).
+    pub env_prefix: &'static str,
 }
 
 impl TokenStore {
+    /// True when a rotated token cannot be saved: one came from the environment.
+    pub fn from_environment(&self) -> bool {
+        self.access_source == Source::Environment || self.refresh_source == Source::Environment
+    }
+
+    /// The warning printed once when tokens from the environment were rotated.
+    pub fn unsaved_warning(&self) -> String {
+        let p = self.env_prefix;
+        format!(
+            "warning: the refreshed tokens cannot be saved to {p}ACCESS_TOKEN and {p}REFRESH_TOKEN; the old refresh token may no longer work"
+        )
+    }
+
+    /// Takes the refresh lock, `.config.toml.lock` beside the real file (after following
+    /// its links), waiting at most `wait` (DECISIONS D14). `None`: go on without it.
+    pub fn lock(&self, wait: std::time::Duration) -> Option<crate::file_lock::FileLock> {
+        let real = std::fs::canonicalize(&self.config_path).ok()?;
+        let name = real.file_name()?.to_string_lossy().into_owned();
+        let lock = crate::output_file::folder_of(&real).join(format!(".{name}.lock"));
+        crate::file_lock::FileLock::acquire(&lock, wait)
+    }
+
+    /// The tokens as the file holds them now (another run may have rotated them).
+    pub fn reload(&self) -> Option<(Secret<String>, Secret<String>)> {
+        let text = std::fs::read_to_string(&self.config_path).ok()?;
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let document = toml::de::DeTable::parse(&text[bom..]).ok()?;
+        let value = |source: &Source, key: &str| match string_value(document.get_ref(), source, key)?
+            .get_ref()
+        {
+            toml::de::DeValue::String(text) => Some(Secret::new(text.to_string())),
+            _ => None,
+        };
+        Some((
+            value(&self.access_source, "access_token")?,
+            value(&self.refresh_source, "refresh_token")?,
+        ))
+    }
+
     /// Replaces `access_token` and `refresh_token` where each was found.
     pub fn save(&self, access: &Secret<String>, refresh: Option<&Secret<String>>) -> Result<()> {
         let mut edits = vec![(&self.access_source, "access_token", access)];
@@ -70,6 +111,15 @@ fn replace_values(text: &str, edits: &[(&Source, &str, &Secret<String>)]) -> Opt
 /// Where the string value of `key` sits in the original text (keys and tables match whatever
 /// their case, as the config is read).
 fn value_span(root: &toml::de::DeTable<'_>, source: &Source, key: &str) -> Option<Range<usize>> {
+    string_value(root, source, key).map(|value| value.span())
+}
+
+/// The string value of `key` where `source` says it is.
+fn string_value<'t, 'i>(
+    root: &'t toml::de::DeTable<'i>,
+    source: &Source,
+    key: &str,
+) -> Option<&'t toml::Spanned<toml::de::DeValue<'i>>> {
     let table = match source {
         Source::Environment => return None,
         Source::TopLevel => root,
@@ -79,7 +129,7 @@ fn value_span(root: &toml::de::DeTable<'_>, source: &Source, key: &str) -> Optio
         },
     };
     let value = find(table, key)?;
-    matches!(value.get_ref(), toml::de::DeValue::String(_)).then(|| value.span())
+    matches!(value.get_ref(), toml::de::DeValue::String(_)).then_some(value)
 }
 
 fn find<'t, 'i>(
@@ -169,6 +219,7 @@ mod tests {
             config_path: path.clone(),
             access_source: Source::Environment,
             refresh_source: Source::Profile("default".into()),
+            env_prefix: "MONGODB_ATLAS_",
         };
         store
             .save(&secret("new-a"), Some(&secret("new-r")))
@@ -187,6 +238,7 @@ mod tests {
             config_path: dir.path().join("absent.toml"),
             access_source: Source::Environment,
             refresh_source: Source::Environment,
+            env_prefix: "MONGODB_ATLAS_",
         };
         env.save(&secret("x"), Some(&secret("y"))).unwrap();
         assert!(!dir.path().join("absent.toml").exists());

@@ -4,6 +4,9 @@
 
 mod support;
 
+/// D14: tokens from the environment that a refresh rotated cannot be saved.
+const UNSAVED: &str = "warning: the refreshed tokens cannot be saved to MONGODB_ATLAS_ACCESS_TOKEN and MONGODB_ATLAS_REFRESH_TOKEN; the old refresh token may no longer work\n";
+
 use std::os::unix::fs::PermissionsExt;
 
 use atlas_standin::oauth::jwt;
@@ -36,10 +39,16 @@ fn list(sandbox: &Sandbox) -> Run {
     sandbox.run(&args("listOrgApiKeys", &["--orgId", ORG]), Stdin::Null)
 }
 
+/// The cache's token entries (the `.lock` files beside them hold nothing).
 fn cache_files(sandbox: &Sandbox) -> Vec<std::path::PathBuf> {
     let dir = sandbox.path("home/.cache/atlascli/tokens");
     std::fs::read_dir(dir)
-        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -388,7 +397,7 @@ fn tokens_from_the_environment_are_refreshed_but_not_saved() {
         ],
         Stdin::Null,
     );
-    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!((run.code, run.stderr.as_str()), (0, UNSAVED), "{run:?}");
     assert_eq!(
         std::fs::read_to_string(sandbox.config_path()).unwrap(),
         config
@@ -460,7 +469,7 @@ fn rotated_tokens_go_back_to_each_source_byte_for_byte() {
         &[("MONGODB_ATLAS_ACCESS_TOKEN", &old)],
         Stdin::Null,
     );
-    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!((run.code, run.stderr.as_str()), (0, UNSAVED), "{run:?}");
     let after = std::fs::read_to_string(sandbox.config_path()).unwrap();
     let rotated = after
         .split("refresh_token = \"")

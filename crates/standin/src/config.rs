@@ -73,6 +73,21 @@ pub struct Config {
     pub group_id: String,
     /// Start with two keys (one org key with an access-list entry, one project key).
     pub seed_keys: bool,
+    /// How the token and refresh endpoints behave under load.
+    pub tokens: TokenEndpoint,
+}
+
+/// The token and refresh endpoints' manners, for tests of many runs at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenEndpoint {
+    /// Each token or refresh request is answered after this many milliseconds.
+    pub delay_ms: u64,
+    /// At most this many tokens a minute (Atlas allows 10 per client); past it, 429 with
+    /// `Retry-After: 1`.
+    pub per_minute: Option<usize>,
+    /// A refresh token works once; presenting a spent one again revokes every token of the
+    /// login (reuse detection, as identity providers do).
+    pub single_use_refresh: bool,
 }
 
 impl Default for Config {
@@ -82,6 +97,7 @@ impl Default for Config {
             org_id: ORG_ID.to_string(),
             group_id: GROUP_ID.to_string(),
             seed_keys: false,
+            tokens: TokenEndpoint::default(),
         }
     }
 }

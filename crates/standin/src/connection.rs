@@ -59,8 +59,10 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
             }
             None => {
                 let resp = if oauth::is_token_request(&req) {
+                    let manners = &shared.config.tokens;
+                    std::thread::sleep(std::time::Duration::from_millis(manners.delay_ms));
                     let mut book = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
-                    oauth::handle(&shared.config.auth, &mut book, &req)
+                    oauth::handle(&shared.config.auth, manners, &mut book, &req)
                 } else if req.authorized {
                     let ctx = Ctx {
                         base_url: &shared.base_url,

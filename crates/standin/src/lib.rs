@@ -23,7 +23,7 @@ mod server;
 mod state;
 
 pub use canned::Canned;
-pub use config::{Algorithm, Auth, Config};
+pub use config::{Algorithm, Auth, Config, TokenEndpoint};
 pub use fault::Fault;
 pub use recorded::Recorded;
 pub use server::StandIn;

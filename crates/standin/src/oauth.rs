@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::config::Auth;
+use crate::config::{Auth, TokenEndpoint};
 use crate::http::Response;
 use crate::random;
 use crate::recorded::Recorded;
@@ -18,6 +18,14 @@ pub const REFRESH_PATH: &str = "/api/private/unauth/account/device/token";
 pub struct TokenBook {
     access: HashMap<String, Option<u64>>,
     refresh: Vec<String>,
+    /// Refresh tokens already exchanged (with single-use refresh tokens).
+    spent: Vec<String>,
+    /// When each token was issued, for the rate limit.
+    issued_at: Vec<std::time::Instant>,
+    /// Refresh requests answered with new tokens.
+    pub refreshes: usize,
+    /// Token or refresh requests refused with 429.
+    pub rate_limited: usize,
     /// How many tokens each endpoint has issued (for tests counting token requests).
     pub issued: usize,
 }
@@ -39,6 +47,7 @@ impl TokenBook {
 
     fn issue(&mut self, token: String, lifetime: Option<u64>) {
         self.issued += 1;
+        self.issued_at.push(std::time::Instant::now());
         self.access
             .insert(token, lifetime.map(|l| now().saturating_add(l)));
     }
@@ -57,7 +66,24 @@ pub fn is_token_request(req: &Recorded) -> bool {
 }
 
 /// Answers a token request for the configured credentials.
-pub fn handle(auth: &Auth, book: &mut TokenBook, req: &Recorded) -> Response {
+pub fn handle(
+    auth: &Auth,
+    manners: &TokenEndpoint,
+    book: &mut TokenBook,
+    req: &Recorded,
+) -> Response {
+    if let Some(limit) = manners.per_minute {
+        let minute_ago = std::time::Instant::now() - Duration::from_secs(60);
+        book.issued_at.retain(|t| *t > minute_ago);
+        if book.issued_at.len() >= limit {
+            book.rate_limited += 1;
+            let mut response = oauth_error(429, "rate_limited", "Too many token requests.");
+            response
+                .headers
+                .push(("Retry-After".to_string(), "1".to_string()));
+            return response;
+        }
+    }
     match (auth, req.path.as_str()) {
         (
             Auth::ServiceAccount {
@@ -92,11 +118,24 @@ pub fn handle(auth: &Auth, book: &mut TokenBook, req: &Recorded) -> Response {
         ) => {
             let form = form_fields(&req.body);
             let presented = form.get("refresh_token").cloned().unwrap_or_default();
-            let known = presented == *refresh_token || book.refresh.contains(&presented);
+            let reused = manners.single_use_refresh && book.spent.contains(&presented);
+            if reused {
+                // A spent token presented again: someone holds a copy. Revoke the login.
+                book.access.clear();
+                let family = std::mem::take(&mut book.refresh);
+                book.spent.extend(family);
+            }
+            let known =
+                !reused && (presented == *refresh_token || book.refresh.contains(&presented));
             if !known || form.get("grant_type").map(String::as_str) != Some("refresh_token") {
                 let body = r#"{"detail":"The refresh token is invalid or expired.","error":400,"errorCode":"INVALID_REFRESH_TOKEN","parameters":[],"reason":"Bad Request"}"#;
                 return Response::new(400, Some("application/json"), body);
             }
+            if manners.single_use_refresh {
+                book.refresh.retain(|t| *t != presented);
+                book.spent.push(presented);
+            }
+            book.refreshes += 1;
             let access = jwt(now().saturating_add(*expires_in));
             let refresh = format!("refresh-{}", random::nonce());
             book.issue(access.clone(), Some(*expires_in));

@@ -148,6 +148,16 @@ impl StandIn {
         lock(&self.shared.tokens).issued
     }
 
+    /// How many refresh requests were answered with new tokens.
+    pub fn refreshes(&self) -> usize {
+        lock(&self.shared.tokens).refreshes
+    }
+
+    /// How many token or refresh requests were refused with 429.
+    pub fn token_requests_rate_limited(&self) -> usize {
+        lock(&self.shared.tokens).rate_limited
+    }
+
     /// Revokes every issued token, as if they had expired on the server.
     pub fn revoke_tokens(&self) {
         lock(&self.shared.tokens).revoke_all();
