@@ -86,7 +86,15 @@ pub async fn send(
         } => {
             let expired = oauth::jwt_expired(access_token.expose()).map_err(anyhow::Error::msg)?;
             let token = if expired {
-                refreshed(executor, client_id, refresh_url, refresh_token, store, origin).await?
+                refreshed(
+                    executor,
+                    client_id,
+                    refresh_url,
+                    refresh_token,
+                    store,
+                    origin,
+                )
+                .await?
             } else {
                 access_token.clone()
             };

@@ -106,8 +106,7 @@ impl TokenCache {
             "expires_at": now_secs().saturating_add(expires_in),
         });
         // Renamed over the entry's name: a link there is replaced, never followed.
-        if let Ok(pending) = crate::output_file::PendingFile::create(&dir.join(&self.name), 0o600)
-        {
+        if let Ok(pending) = crate::output_file::PendingFile::create(&dir.join(&self.name), 0o600) {
             let _ = pending.commit(entry.to_string().as_bytes());
         }
     }
@@ -142,10 +141,11 @@ impl TokenCache {
 
     /// Turns the cache off for this run, saying why once.
     fn refuse<T>(&self, untrusted: &Untrusted) -> Option<T> {
-        if !self.refused.replace(true)
-            && !matches!(untrusted, Untrusted::Io(..))
-        {
-            eprintln!("warning: not using the token cache {}", untrusted.describe());
+        if !self.refused.replace(true) && !matches!(untrusted, Untrusted::Io(..)) {
+            eprintln!(
+                "warning: not using the token cache {}",
+                untrusted.describe()
+            );
         }
         None
     }
@@ -214,7 +214,10 @@ mod tests {
         // A token that cannot be a header value is dropped, not retried for an hour.
         std::fs::write(
             &file,
-            format!(r#"{{"access_token":"abc\ndef","expires_at":{}}}"#, now_secs() + 3600),
+            format!(
+                r#"{{"access_token":"abc\ndef","expires_at":{}}}"#,
+                now_secs() + 3600
+            ),
         )
         .unwrap();
         assert!(entry.load().is_none());
@@ -223,13 +226,20 @@ mod tests {
         let elsewhere = dir.path().join("planted.json");
         std::fs::write(
             &elsewhere,
-            format!(r#"{{"access_token":"planted","expires_at":{}}}"#, now_secs() + 3600),
+            format!(
+                r#"{{"access_token":"planted","expires_at":{}}}"#,
+                now_secs() + 3600
+            ),
         )
         .unwrap();
         std::os::unix::fs::symlink(&elsewhere, &file).unwrap();
         assert!(entry.load().is_none());
         entry.store(&Secret::new("mine".into()), 3600);
-        assert!(std::fs::read_to_string(&elsewhere).unwrap().contains("planted"));
+        assert!(
+            std::fs::read_to_string(&elsewhere)
+                .unwrap()
+                .contains("planted")
+        );
         assert_eq!(entry.load().unwrap().expose(), "mine");
         let nowhere = TokenCache::new(None, "a", "b", &Secret::new("c".into()));
         nowhere.store(&Secret::new("t".into()), 3600);

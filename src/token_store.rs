@@ -57,12 +57,13 @@ impl TokenStore {
         let text = std::fs::read_to_string(&self.config_path).ok()?;
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let document = toml::de::DeTable::parse(&text[bom..]).ok()?;
-        let value = |source: &Source, key: &str| match string_value(document.get_ref(), source, key)?
-            .get_ref()
-        {
-            toml::de::DeValue::String(text) => Some(Secret::new(text.to_string())),
-            _ => None,
-        };
+        let value =
+            |source: &Source, key: &str| match string_value(document.get_ref(), source, key)?
+                .get_ref()
+            {
+                toml::de::DeValue::String(text) => Some(Secret::new(text.to_string())),
+                _ => None,
+            };
         Some((
             value(&self.access_source, "access_token")?,
             value(&self.refresh_source, "refresh_token")?,

@@ -41,6 +41,13 @@ impl TokenBook {
     }
 
     /// Forgets every token (as if the server had revoked them).
+    /// A new valid refresh token, as if another login had happened.
+    pub fn issue_refresh(&mut self) -> String {
+        let token = format!("refresh-{}", random::nonce());
+        self.refresh.push(token.clone());
+        token
+    }
+
     pub fn revoke_all(&mut self) {
         self.access.clear();
     }

@@ -148,6 +148,11 @@ impl StandIn {
         lock(&self.shared.tokens).issued
     }
 
+    /// A new valid refresh token for the user login (one per profile in tests of many logins).
+    pub fn issue_refresh_token(&self) -> String {
+        lock(&self.shared.tokens).issue_refresh()
+    }
+
     /// How many refresh requests were answered with new tokens.
     pub fn refreshes(&self) -> usize {
         lock(&self.shared.tokens).refreshes
