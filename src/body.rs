@@ -74,8 +74,9 @@ fn holds_data(stdin: &File, metadata: &std::fs::Metadata) -> bool {
 }
 
 /// Reads `--file`, failing with Go's wording.
-fn read_file(path: &str) -> Result<Vec<u8>> {
-    let mut file = File::open(path).map_err(|e| {
+fn read_file(given: &str) -> Result<Vec<u8>> {
+    let path = crate::argv::shown(given);
+    let mut file = File::open(crate::argv::to_path(given)).map_err(|e| {
         anyhow!(
             "error opening file {path}: open {path}: {}",
             os_error_text(&e)

@@ -128,14 +128,18 @@ pub fn config_path(env: &Env) -> Result<PathBuf> {
 pub struct ConfigFile {
     path: PathBuf,
     table: toml::Table,
+    /// The file (after its links) is writable by group or others (DECISIONS D19).
+    shared: bool,
 }
 
 impl ConfigFile {
     /// Reads and parses the file; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<ConfigFile> {
-        let bytes = match read_bounded(path) {
-            Ok(bytes) => bytes,
-            Err(ReadError::Os(e)) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        let (bytes, shared) = match read_bounded(path) {
+            Ok(read) => read,
+            Err(ReadError::Os(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                (Vec::new(), false)
+            }
             Err(ReadError::Os(e)) => bail!(
                 "cannot read {}: {}",
                 path.display(),
@@ -152,6 +156,7 @@ impl ConfigFile {
         Ok(ConfigFile {
             path: path.to_path_buf(),
             table,
+            shared,
         })
     }
 
@@ -184,6 +189,13 @@ impl ConfigFile {
         env: &Env,
         warnings: &mut dyn std::io::Write,
     ) -> Result<Profile> {
+        if self.shared {
+            let _ = writeln!(
+                warnings,
+                "warning: {} is writable by other users; anyone who can change it can redirect your credentials",
+                self.path.display()
+            );
+        }
         let named = flag.filter(|f| !f.is_empty()).or_else(|| {
             // The `profile` property: the environment, else a top-level `profile` string.
             env.property("profile").or_else(|| {
@@ -249,16 +261,19 @@ enum ReadError {
 /// 16 MiB. It is opened without blocking, so a FIFO in its place is refused instead of
 /// waiting for a writer, and read through a bound, so a link to `/dev/zero` cannot fill
 /// memory.
-fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, ReadError> {
+/// Also says whether group or others may write the file.
+fn read_bounded(path: &Path) -> std::result::Result<(Vec<u8>, bool), ReadError> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
     let file = options.open(path).map_err(ReadError::Os)?;
-    if !file.metadata().map_err(ReadError::Os)?.is_file() {
+    let meta = file.metadata().map_err(ReadError::Os)?;
+    if !meta.is_file() {
         return Err(ReadError::NotRegular);
     }
+    let shared = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o022 != 0;
     let mut bytes = Vec::new();
     file.take(CONFIG_MAX_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -266,7 +281,7 @@ fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, ReadError> {
     if bytes.len() as u64 > CONFIG_MAX_BYTES {
         return Err(ReadError::TooLarge);
     }
-    Ok(bytes)
+    Ok((bytes, shared))
 }
 
 /// Debug output names the file, never its values (they may hold keys).
@@ -413,7 +428,10 @@ impl Profile {
             None => Ok(DEFAULT_HTTP_TIMEOUT_SECS),
             Some(v) => match v.trim().parse::<u64>() {
                 Ok(n) if n > 0 => Ok(n),
-                _ => bail!("invalid http_timeout {}", crate::quote::go_quote(&v)),
+                _ => bail!(
+                    "invalid http_timeout {}",
+                    crate::quote::go_quote(&crate::quote::shorten(&v))
+                ),
             },
         }
     }

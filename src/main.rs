@@ -2,6 +2,7 @@
 //! commands. `main` turns the result of `run` into stderr text and an exit code; `run` is the
 //! list of stages a command goes through.
 
+mod argv;
 mod auth;
 mod body;
 mod cli;
@@ -86,8 +87,8 @@ fn run() -> Result<i32> {
         false => None,
     };
     preflight::check(&command, body.as_deref(), &mut std::io::stderr())?;
-    let target = command.output_file.as_deref().map(std::path::Path::new);
-    let destination = Destination::prepare(target, output::keeps_answer(&command))?;
+    let target = command.output_file.as_deref().map(argv::to_path);
+    let destination = Destination::prepare(target.as_deref(), output::keeps_answer(&command))?;
     output::check_template(&command.output)?;
     let credentials = profile.credentials()?;
     let format = output::response_format(&command.output);
@@ -98,10 +99,7 @@ fn run() -> Result<i32> {
 }
 
 fn argv() -> Vec<String> {
-    std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect()
+    std::env::args_os().skip(1).map(argv::decode).collect()
 }
 
 /// Reads the config file and picks the profile (only commands that send a request do this),

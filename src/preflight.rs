@@ -46,7 +46,7 @@ fn check_parameters(command: &CommandRequest) -> Result<()> {
             bail!(
                 "invalid --{} {}: must be 24 hexadecimal digits",
                 param.name,
-                go_quote(value)
+                go_quote(&crate::quote::shorten(value))
             );
         }
     }
@@ -55,7 +55,7 @@ fn check_parameters(command: &CommandRequest) -> Result<()> {
     {
         bail!(
             "invalid --ipAddress {}: must be an IP address or a CIDR block such as 192.0.2.0/24",
-            go_quote(value)
+            go_quote(&crate::quote::shorten(value))
         );
     }
     Ok(())

@@ -129,7 +129,7 @@ async fn refreshed(
     }
     let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
     let token = token(executor, request, TokenKind::Refresh, origin).await?;
-    if store.from_environment() {
+    if store.any_from_environment() {
         eprintln!("{}", store.unsaved_warning());
     }
     if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {

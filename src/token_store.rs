@@ -31,7 +31,7 @@ pub struct TokenStore {
 
 impl TokenStore {
     /// True when a rotated token cannot be saved: one came from the environment.
-    pub fn from_environment(&self) -> bool {
+    pub fn any_from_environment(&self) -> bool {
         self.access_source == Source::Environment || self.refresh_source == Source::Environment
     }
 

@@ -260,7 +260,7 @@ fn debug_dumps_both_legs_without_secrets() {
 
 #[test]
 fn interrupts_stop_promptly_and_leave_no_files() {
-    for signal in ["INT", "TERM"] {
+    for signal in ["INT", "TERM", "HUP", "QUIT"] {
         let (server, sandbox) = setup();
         server.push_fault(Fault::Stall);
         let out = sandbox.path("out.json");

@@ -76,7 +76,7 @@ impl Findings {
         let line = format!(
             "warning: request body: {}: unknown value {}, sending it anyway",
             self.path_text(),
-            go_quote(value)
+            go_quote(&crate::quote::shorten(value))
         );
         self.warnings.push(line);
     }
