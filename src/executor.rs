@@ -62,6 +62,7 @@ pub enum Signing<'a> {
 /// Sends requests: one client, its timeouts, retries and dumps.
 pub struct Executor {
     client: reqwest::Client,
+    proxies: ProxySettings,
     timeout_secs: u64,
     dumper: Option<Dumper>,
 }
@@ -85,7 +86,8 @@ impl Executor {
             builder = builder.tls_certs_only(Vec::new());
         }
         if !proxies.is_empty() {
-            builder = builder.proxy(reqwest::Proxy::custom(move |url| proxies.proxy_for(url)));
+            let for_client = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| for_client.proxy_for(url)));
         }
         let client = builder.build().map_err(|e| {
             if https {
@@ -99,6 +101,7 @@ impl Executor {
         })?;
         Ok(Executor {
             client,
+            proxies,
             timeout_secs,
             dumper,
         })
@@ -179,7 +182,7 @@ impl Executor {
             Ok(Challenge::None) => Ok(first),
             Ok(Challenge::Digest) => {
                 let answer = auth::digest_authorization(&request, &first.headers, public, private)
-                    .map_err(|e| unusable(e.to_string()))?;
+                    .map_err(unusable)?;
                 self.send_once(auth::with_authorization(request, answer))
                     .await
             }
@@ -190,6 +193,9 @@ impl Executor {
     /// Sends one request and reads its whole body.
     async fn send_once(&self, request: reqwest::Request) -> Result<CommandResponse, Failure> {
         let what = describe(&request);
+        self.proxies
+            .check(request.url())
+            .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
         if let Some(dumper) = &self.dumper {
             dump(&dumper.request(&request, &user_agent()));
         }
