@@ -1,7 +1,7 @@
 //! Hiding secrets in text that is shown for debugging (DECISIONS D8): header values replaced
 //! whole, the string values of secret JSON or form fields replaced in place — the rest byte for
 //! byte — and any literal occurrence of a configured secret; and URLs as messages show them,
-//! without the password they may carry (D21).
+//! without the password (D21) or the whole `user:password@` (D17) they may carry.
 
 use std::borrow::Cow;
 
@@ -153,6 +153,14 @@ pub fn without_password(url: &str) -> Cow<'_, str> {
     }
 }
 
+/// `location` as given, without any `user:password@`: how a redirect's target is shown (D17).
+pub fn without_userinfo(location: &str) -> Cow<'_, str> {
+    match userinfo(location, true) {
+        Some((start, at)) => format!("{}{}", &location[..start], &location[at + 1..]).into(),
+        None => location.into(),
+    }
+}
+
 /// Where the user information of the URL written as `text` is: from its start to the `@` that
 /// ends it. Strictly as a URL parser reads it (the authority ends at the first `/`, `\`, `?`
 /// or `#`), or leniently (up to the last `@`).
@@ -190,7 +198,7 @@ fn userinfo(text: &str, strict: bool) -> Option<(usize, usize)> {
 mod tests {
     #[test]
     fn urls_are_shown_without_passwords() {
-        use super::without_password;
+        use super::{without_password, without_userinfo};
         let cases = [
             ("http://user:PASSWORD@h:1/p?q#f", "http://user@h:1/p?q#f"),
             ("https://u:@h/", "https://u@h/"),
@@ -205,6 +213,16 @@ mod tests {
         ];
         for (given, shown) in cases {
             assert_eq!(without_password(given), shown, "{given}");
+        }
+        let cases = [
+            ("http://user:pass@127.0.0.2:9/x", "http://127.0.0.2:9/x"),
+            ("//u:p@other/x", "//other/x"),
+            ("/relative@path", "/relative@path"),
+            ("https://h/a@b", "https://h/a@b"),
+            ("mailto:x@y", "mailto:x@y"),
+        ];
+        for (given, shown) in cases {
+            assert_eq!(without_userinfo(given), shown, "{given}");
         }
     }
 

@@ -19,6 +19,11 @@ struct Pki {
 }
 
 fn pki(names: &[&str], expired: bool) -> Pki {
+    pki_with(names, expired, false)
+}
+
+/// `pki`, with a server certificate that is itself a CA certificate when `server_is_ca`.
+fn pki_with(names: &[&str], expired: bool, server_is_ca: bool) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.distinguished_name.push(
@@ -34,6 +39,9 @@ fn pki(names: &[&str], expired: bool) -> Pki {
     if expired {
         params.not_before = date_time_ymd(2020, 1, 1);
         params.not_after = date_time_ymd(2021, 1, 1);
+    }
+    if server_is_ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     }
     let server = params.signed_by(&server_key, &issuer).unwrap();
     Pki {
@@ -155,6 +163,21 @@ fn tls_failures_are_one_line_each() {
     let url = format!("https://localhost:{port}/");
     get(&sandbox, &url, &ca_other).assert_error(&format!(
         "Error: {}: TLS: certificate not valid for \"localhost\"\n",
+        target(&url)
+    ));
+}
+
+#[test]
+fn other_tls_failures_read_in_plain_words() {
+    // Our CA signed it for the right host, but it is a CA certificate, not a server's.
+    let sandbox = Sandbox::new();
+    let ca_as_server = pki_with(&["localhost"], false, true);
+    let port = https_server(&ca_as_server);
+    let ca = sandbox.write_file("ca.pem", ca_as_server.ca_pem.as_bytes());
+    let url = format!("https://localhost:{port}/");
+    let run = get(&sandbox, &url, &ca);
+    run.assert_error(&format!(
+        "Error: {}: TLS: certificate is a CA certificate, not a server certificate\n",
         target(&url)
     ));
 }
