@@ -53,11 +53,9 @@ impl std::error::Error for Failure {}
 /// The cause of a failure to get a response, in the words of DECISIONS D12.
 pub fn network_cause(error: &reqwest::Error) -> (Resend, String) {
     let chain = error_chain(error);
-    let host = error
-        .url()
-        .and_then(|u| u.host_str())
-        .unwrap_or_default()
-        .to_string();
+    // Quoted in messages: cut at 200 characters (D21).
+    let host = crate::quote::shorten(error.url().and_then(|u| u.host_str()).unwrap_or_default())
+        .into_owned();
     if let Some(tls) = chain.iter().find_map(|e| tls_cause(*e, &host)) {
         return (Resend::Never, tls);
     }
