@@ -5,11 +5,11 @@
 //! The challenge is checked first so that only what the reference accepts is answered:
 //! MD5 or SHA-256, `qop=auth` or no qop.
 
-use anyhow::{Result, anyhow};
 use diqwest::{Credentials as DigestCredentials, DigestAuthCredentials};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 
+use crate::quote::shorten;
 use crate::secret::Secret;
 use crate::token_cache::TokenCache;
 use crate::token_store::TokenStore;
@@ -100,16 +100,19 @@ fn check_digest_challenge(value: &str) -> Result<(), String> {
                 if !param_value.eq_ignore_ascii_case("MD5")
                     && !param_value.eq_ignore_ascii_case("SHA-256") =>
             {
-                return Err(format!("algorithm {param_value} is not supported"));
+                return Err(format!(
+                    "algorithm {} is not supported",
+                    shorten(&param_value)
+                ));
             }
             // Like the reference, the first offered qop is the one used.
             "qop" if param_value.split(',').next().map(str::trim) != Some("auth") => {
-                return Err(format!("qop {param_value} is not supported"));
+                return Err(format!("qop {} is not supported", shorten(&param_value)));
             }
             "nonce" => has_nonce = !param_value.is_empty(),
             "realm" | "domain" | "opaque" | "stale" | "algorithm" | "qop" => {}
             // The reference's digest client refuses any other parameter ("challenge is bad").
-            other => return Err(format!("unknown parameter {other}")),
+            other => return Err(format!("unknown parameter {}", shorten(other))),
         }
     }
     if !has_nonce {
@@ -142,13 +145,16 @@ fn challenge_params(params: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// The `Authorization` header answering the challenge in `headers` for this request.
+/// The `Authorization` header answering the challenge in `headers` for this request; the
+/// error is the reason the challenge cannot be answered (the caller names it as an
+/// unsupported digest challenge), in this project's words: the digest library's own messages
+/// repeat the whole header.
 pub fn digest_authorization(
     request: &reqwest::Request,
     challenge_headers: &HeaderMap,
     public: &str,
     private: &Secret<String>,
-) -> Result<HeaderValue> {
+) -> Result<HeaderValue, String> {
     let url = request.url();
     let host = url.host_str().unwrap_or_default();
     let uri = match url.query() {
@@ -159,11 +165,31 @@ pub fn digest_authorization(
     let body = request.body().and_then(|b| b.as_bytes());
     let answer = DigestCredentials::new(public, private.expose().as_str())
         .calculate_authorization(host, &uri, method, body, challenge_headers)
-        .map_err(|e| anyhow!("unsupported digest challenge: {e}"))?;
+        .map_err(|e| unanswerable(&e))?;
     let mut value = HeaderValue::from_str(&answer.to_header_string())
-        .map_err(|_| anyhow!("unsupported digest challenge: the answer is not a valid header"))?;
+        .map_err(|_| "the answer is not a valid header".to_string())?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+/// Why the digest library could not answer a challenge that passed our checks.
+fn unanswerable(error: &diqwest::error::Error) -> String {
+    use digest_auth::Error as A;
+    use diqwest::error::Error as D;
+    match error {
+        D::DigestAuth(A::MissingRequired(what, _)) => format!("the challenge has no {what}"),
+        D::DigestAuth(A::InvalidHeaderSyntax(_)) => "the challenge is not valid syntax".into(),
+        D::DigestAuth(A::UnknownAlgorithm(v)) => {
+            format!("algorithm {} is not supported", shorten(v))
+        }
+        D::DigestAuth(A::BadQop(v) | A::BadQopOptions(v)) => {
+            format!("qop {} is not supported", shorten(v))
+        }
+        D::DigestAuth(A::BadCharset(v)) => format!("charset {} is not supported", shorten(v)),
+        D::DigestAuth(A::NumParseError) => "a number in the challenge is not valid".into(),
+        D::ToStr(_) => "the challenge is not valid text".into(),
+        _ => "the challenge cannot be answered".into(),
+    }
 }
 
 /// Adds `Authorization: Bearer <token>` (marked sensitive) to the request; a token that

@@ -4,7 +4,7 @@
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Version};
 
-use crate::redact::{REDACTED, SECRET_HEADERS, redact_body, redact_text};
+use crate::redact::{REDACTED, SECRET_HEADERS, redact_body, redact_text, without_password};
 use crate::secret::Secret;
 
 /// Writes dumps that never show a secret.
@@ -88,6 +88,8 @@ impl Dumper {
     fn header_value(&self, name: &str, value: &str) -> String {
         if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
             REDACTED.to_string()
+        } else if name.eq_ignore_ascii_case("location") {
+            redact_text(&without_password(value), &self.secrets())
         } else {
             redact_text(value, &self.secrets())
         }

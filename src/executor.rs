@@ -4,6 +4,7 @@
 //!
 //! Network failures become one line naming the method, the URL and the cause (D12); each
 //! retry prints one warning line; `--debug` dumps every request and response, redacted (D8).
+//! Redirects are never followed (D17) and no body is read past 64 MiB (D18).
 
 use std::io::Write;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use reqwest::header::HeaderMap;
 
 use crate::auth::{self, Challenge};
 use crate::dump::Dumper;
-use crate::network_error::{DROPPED, Failure, error_chain_text, network_cause};
+use crate::network_error::{Failure, body_cause, error_chain_text, network_cause};
 use crate::proxy::ProxySettings;
 use crate::retry::{
     MAX_RETRIES, Policy, Resend, backoff, retry_after, should_retry_failure, should_retry_status,
@@ -62,6 +63,7 @@ pub enum Signing<'a> {
 /// Sends requests: one client, its timeouts, retries and dumps.
 pub struct Executor {
     client: reqwest::Client,
+    proxies: ProxySettings,
     timeout_secs: u64,
     dumper: Option<Dumper>,
 }
@@ -80,12 +82,14 @@ impl Executor {
             .user_agent(user_agent())
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(Duration::from_secs(timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
             .no_proxy();
         if !https {
             builder = builder.tls_certs_only(Vec::new());
         }
         if !proxies.is_empty() {
-            builder = builder.proxy(reqwest::Proxy::custom(move |url| proxies.proxy_for(url)));
+            let for_client = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| for_client.proxy_for(url)));
         }
         let client = builder.build().map_err(|e| {
             if https {
@@ -99,6 +103,7 @@ impl Executor {
         })?;
         Ok(Executor {
             client,
+            proxies,
             timeout_secs,
             dumper,
         })
@@ -179,7 +184,7 @@ impl Executor {
             Ok(Challenge::None) => Ok(first),
             Ok(Challenge::Digest) => {
                 let answer = auth::digest_authorization(&request, &first.headers, public, private)
-                    .map_err(|e| unusable(e.to_string()))?;
+                    .map_err(unusable)?;
                 self.send_once(auth::with_authorization(request, answer))
                     .await
             }
@@ -187,31 +192,58 @@ impl Executor {
         }
     }
 
-    /// Sends one request and reads its whole body.
+    /// Sends one request and reads its whole body (at most [`MAX_BODY`] bytes after
+    /// decoding, into one buffer). A 3xx answer is a failure: redirects are never followed
+    /// (D17).
     async fn send_once(&self, request: reqwest::Request) -> Result<CommandResponse, Failure> {
         let what = describe(&request);
+        self.proxies
+            .check(request.url())
+            .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
         if let Some(dumper) = &self.dumper {
             dump(&dumper.request(&request, &user_agent()));
         }
-        let response = self
+        let mut response = self
             .client
             .execute(request)
             .await
             .map_err(|e| self.failure(&what, &e, false))?;
         let status = response.status();
         let version = response.version();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
+        let headers = std::mem::take(response.headers_mut());
+        if status.is_redirection() {
+            if let Some(dumper) = &self.dumper {
+                dump(&dumper.response(version, status, &headers, &[]));
+            }
+            return Err(Failure::new(
+                Resend::Never,
+                &what,
+                redirect_cause(status, &headers),
+            ));
+        }
+        let too_large = || Failure::new(Resend::Never, &what, TOO_LARGE.to_string());
+        let announced = response.content_length().unwrap_or(0);
+        if announced > MAX_BODY as u64 {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(announced as usize);
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| self.failure(&what, &e, true))?;
+            .map_err(|e| self.failure(&what, &e, true))?
+        {
+            if chunk.len() > MAX_BODY - body.len() {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         if let Some(dumper) = &self.dumper {
             dump(&dumper.response(version, status, &headers, &body));
         }
         Ok(CommandResponse {
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
     }
 
@@ -224,11 +256,35 @@ impl Executor {
             };
             (Resend::Never, format!("timed out after {secs}s"))
         } else if reading_body {
-            (Resend::IfIdempotent, DROPPED.to_string())
+            body_cause(error)
         } else {
             network_cause(error)
         };
         Failure::new(resend, what, cause)
+    }
+}
+
+/// The most a response body may hold after decoding (D18).
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
+
+const TOO_LARGE: &str = "response larger than 64 MiB";
+
+/// `redirected to <location>, not followed` (the location as given, without any
+/// `user:password@`, cut at 200 characters), or `<status line>, not followed` without one.
+fn redirect_cause(status: StatusCode, headers: &HeaderMap) -> String {
+    match headers.get(reqwest::header::LOCATION) {
+        Some(location) => {
+            let location = String::from_utf8_lossy(location.as_bytes());
+            let location = crate::redact::without_userinfo(&location);
+            format!(
+                "redirected to {}, not followed",
+                crate::quote::shorten(&location)
+            )
+        }
+        None => format!(
+            "{}, not followed",
+            crate::network_error::status_line(status)
+        ),
     }
 }
 

@@ -40,6 +40,38 @@ impl ProxySettings {
 
     /// The proxy URL for a request URL, or `None` to connect directly.
     pub fn proxy_for(&self, url: &reqwest::Url) -> Option<String> {
+        let proxy = self.configured_for(url)?;
+        if proxy.contains("://") {
+            Some(proxy.clone())
+        } else {
+            Some(format!("http://{proxy}"))
+        }
+    }
+
+    /// Refuses a request whose proxy URL cannot be used (reqwest would silently connect
+    /// directly instead). The message shows the proxy as configured, without its password
+    /// (D21), cut at 200 characters.
+    pub fn check(&self, url: &reqwest::Url) -> Result<(), String> {
+        let (Some(configured), Some(proxy)) = (self.configured_for(url), self.proxy_for(url))
+        else {
+            return Ok(());
+        };
+        let problem = match reqwest::Url::parse(&proxy) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
+                return Ok(());
+            }
+            Ok(_) => "the scheme must be http or https".to_string(),
+            Err(e) => e.to_string(),
+        };
+        let shown = crate::redact::without_password(configured);
+        Err(format!(
+            "invalid proxy URL {}: {problem}",
+            crate::quote::go_quote(&crate::quote::shorten(&shown))
+        ))
+    }
+
+    /// The configured proxy (as given) that applies to a request URL.
+    fn configured_for(&self, url: &reqwest::Url) -> Option<&String> {
         let proxy = match url.scheme() {
             "https" => self.https.as_ref()?,
             "http" => self.http.as_ref()?,
@@ -53,11 +85,7 @@ impl ProxySettings {
         if !self.use_proxy(&host.to_ascii_lowercase(), port) {
             return None;
         }
-        if proxy.contains("://") {
-            Some(proxy.clone())
-        } else {
-            Some(format!("http://{proxy}"))
-        }
+        Some(proxy)
     }
 
     fn use_proxy(&self, host: &str, port: Option<u16>) -> bool {
@@ -165,5 +193,30 @@ mod tests {
             None
         );
         assert_eq!(proxy(&[], "https://x/"), None);
+    }
+
+    #[test]
+    fn unusable_proxies_are_refused_without_showing_a_password() {
+        let check = |env: &[(&str, &str)], url: &str| {
+            ProxySettings::from_env(&Env::from_pairs(env.iter().copied()))
+                .check(&url.parse().unwrap())
+        };
+        let bad = [("HTTPS_PROXY", "http://user:PASSWORD@proxy:99999")];
+        assert_eq!(
+            check(&bad, "https://cloud.mongodb.com/"),
+            Err("invalid proxy URL \"http://user@proxy:99999\": invalid port number".into())
+        );
+        assert_eq!(check(&bad, "http://cloud.mongodb.com/"), Ok(()));
+        assert_eq!(check(&bad, "https://127.0.0.1:1/"), Ok(()));
+        let socks = [("HTTPS_PROXY", "socks5://u:PASSWORD@proxy:1080")];
+        assert_eq!(
+            check(&socks, "https://cloud.mongodb.com/"),
+            Err(
+                "invalid proxy URL \"socks5://u@proxy:1080\": the scheme must be http or https"
+                    .into()
+            )
+        );
+        let fine = [("HTTPS_PROXY", "user:PASSWORD@proxy:3128")];
+        assert_eq!(check(&fine, "https://cloud.mongodb.com/"), Ok(()));
     }
 }

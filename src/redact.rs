@@ -1,6 +1,9 @@
 //! Hiding secrets in text that is shown for debugging (DECISIONS D8): header values replaced
 //! whole, the string values of secret JSON or form fields replaced in place — the rest byte for
-//! byte — and any literal occurrence of a configured secret.
+//! byte — and any literal occurrence of a configured secret; and URLs as messages show them,
+//! without the password (D21) or the whole `user:password@` (D17) they may carry.
+
+use std::borrow::Cow;
 
 pub const REDACTED: &str = "[redacted]";
 
@@ -136,8 +139,93 @@ fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `url` as given, without the password of its `user:password@` (the user name kept): for
+/// messages that name a configured URL (D21). A URL that does not parse has its password taken
+/// up to the last `@`, so that a password holding `/` or `?` is not shown either.
+pub fn without_password(url: &str) -> Cow<'_, str> {
+    let strict = reqwest::Url::parse(url).is_ok();
+    match userinfo(url, strict) {
+        Some((start, at)) => match url[start..at].find(':') {
+            Some(colon) => format!("{}{}", &url[..start + colon], &url[at..]).into(),
+            None => url.into(),
+        },
+        None => url.into(),
+    }
+}
+
+/// `location` as given, without any `user:password@`: how a redirect's target is shown (D17).
+pub fn without_userinfo(location: &str) -> Cow<'_, str> {
+    match userinfo(location, true) {
+        Some((start, at)) => format!("{}{}", &location[..start], &location[at + 1..]).into(),
+        None => location.into(),
+    }
+}
+
+/// Where the user information of the URL written as `text` is: from its start to the `@` that
+/// ends it. Strictly as a URL parser reads it (the authority ends at the first `/`, `\`, `?`
+/// or `#`), or leniently (up to the last `@`).
+fn userinfo(text: &str, strict: bool) -> Option<(usize, usize)> {
+    let scheme_end = text.find(':')?;
+    let scheme = &text[..scheme_end];
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let start = if is_scheme {
+        let after = &text[scheme_end + 1..];
+        let slashes = after.len() - after.trim_start_matches(['/', '\\']).len();
+        let special = ["http", "https", "ws", "wss", "ftp"]
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(scheme));
+        if slashes < 2 && !special {
+            return None;
+        }
+        scheme_end + 1 + slashes
+    } else if text.starts_with("//") {
+        2
+    } else {
+        return None;
+    };
+    let rest = &text[start..];
+    let authority = match strict {
+        true => &rest[..rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len())],
+        false => rest,
+    };
+    authority.rfind('@').map(|at| (start, start + at))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn urls_are_shown_without_passwords() {
+        use super::{without_password, without_userinfo};
+        let cases = [
+            ("http://user:PASSWORD@h:1/p?q#f", "http://user@h:1/p?q#f"),
+            ("https://u:@h/", "https://u@h/"),
+            ("http://user@h/", "http://user@h/"),
+            ("http://h:8080/a@b", "http://h:8080/a@b"),
+            ("http://user:pa/ss@h/", "http://user@h/"),
+            ("http://user:PASSWORD@", "http://user@"),
+            ("HTTP:\\\\u:p@h", "HTTP:\\\\u@h"),
+            ("not a url", "not a url"),
+            ("localhost:8080", "localhost:8080"),
+            ("h:1", "h:1"),
+        ];
+        for (given, shown) in cases {
+            assert_eq!(without_password(given), shown, "{given}");
+        }
+        let cases = [
+            ("http://user:pass@127.0.0.2:9/x", "http://127.0.0.2:9/x"),
+            ("//u:p@other/x", "//other/x"),
+            ("/relative@path", "/relative@path"),
+            ("https://h/a@b", "https://h/a@b"),
+            ("mailto:x@y", "mailto:x@y"),
+        ];
+        for (given, shown) in cases {
+            assert_eq!(without_userinfo(given), shown, "{given}");
+        }
+    }
+
     use super::*;
 
     fn body(text: &str) -> String {

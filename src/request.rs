@@ -71,10 +71,18 @@ pub fn accept_header(version: &Version, format: &str) -> Result<String> {
 
 /// The base URL joined with the operation's path (Go `URL.JoinPath`) plus the query.
 pub fn build_url(base_url: &str, command: &CommandRequest) -> Result<reqwest::Url> {
+    // Shown without its password (D21), cut at 200 characters.
+    let shown = || {
+        let stripped = crate::redact::without_password(base_url);
+        crate::quote::shorten(&stripped).into_owned()
+    };
     let mut url = reqwest::Url::parse(base_url)
-        .map_err(|e| anyhow!("{BUILD_FAILED}\ninvalid base url {base_url:?}: {e}"))?;
+        .map_err(|e| anyhow!("{BUILD_FAILED}\ninvalid base url {:?}: {e}", shown()))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        bail!("{BUILD_FAILED}\ninvalid base url {base_url:?}: the scheme must be http or https");
+        bail!(
+            "{BUILD_FAILED}\ninvalid base url {:?}: the scheme must be http or https",
+            shown()
+        );
     }
     let path = build_path(command.operation, &command.parameters);
     url.set_path(&join_path(url.path(), &path));
@@ -286,6 +294,39 @@ mod tests {
                 "{base}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn invalid_base_urls_never_show_a_password() {
+        let cmd = command("createOrgApiKey", &[("orgId", A)]);
+        let cases = [
+            (
+                "http://user:PASSWORD@h:99999/",
+                "invalid base url \"http://user@h:99999/\": invalid port number",
+            ),
+            (
+                "ftp://user:PASSWORD@h/",
+                "invalid base url \"ftp://user@h/\": the scheme must be http or https",
+            ),
+            (
+                "http://user:PASS/WORD@h/",
+                "invalid base url \"http://user@h/\": invalid port number",
+            ),
+        ];
+        for (base, want) in cases {
+            let err = build_url(base, &cmd).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("failed to build http request\n{want}"),
+                "{base}"
+            );
+        }
+        let long = format!("ftp://h/{}", "x".repeat(300));
+        let err = build_url(&long, &cmd).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("\"ftp://h/{}…\"", "x".repeat(192))),
+            "{err}"
+        );
     }
 
     #[test]

@@ -19,6 +19,11 @@ struct Pki {
 }
 
 fn pki(names: &[&str], expired: bool) -> Pki {
+    pki_with(names, expired, false)
+}
+
+/// `pki`, with a server certificate that is itself a CA certificate when `server_is_ca`.
+fn pki_with(names: &[&str], expired: bool, server_is_ca: bool) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.distinguished_name.push(
@@ -35,6 +40,9 @@ fn pki(names: &[&str], expired: bool) -> Pki {
         params.not_before = date_time_ymd(2020, 1, 1);
         params.not_after = date_time_ymd(2021, 1, 1);
     }
+    if server_is_ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    }
     let server = params.signed_by(&server_key, &issuer).unwrap();
     Pki {
         ca_pem: ca.pem(),
@@ -45,6 +53,18 @@ fn pki(names: &[&str], expired: bool) -> Pki {
 
 /// An HTTPS server on loopback answering every request with `{"ok":true}`; returns its port.
 fn https_server(pki: &Pki) -> u16 {
+    let body = r#"{"ok":true}"#;
+    https_server_answering(
+        pki,
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// An HTTPS server on loopback answering every request with these bytes; returns its port.
+fn https_server_answering(pki: &Pki, answer: String) -> u16 {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cert = rustls::pki_types::CertificateDer::from(pki.server_der.clone());
     let key = rustls::pki_types::PrivateKeyDer::try_from(pki.server_key_der.clone()).unwrap();
@@ -59,6 +79,7 @@ fn https_server(pki: &Pki) -> u16 {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let config = config.clone();
+            let answer = answer.clone();
             std::thread::spawn(move || {
                 let Ok(connection) = rustls::ServerConnection::new(config) else {
                     return;
@@ -72,13 +93,7 @@ fn https_server(pki: &Pki) -> u16 {
                         Ok(n) => request.extend_from_slice(&buf[..n]),
                     }
                 }
-                let body = br#"{"ok":true}"#;
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = tls.write_all(head.as_bytes());
-                let _ = tls.write_all(body);
+                let _ = tls.write_all(answer.as_bytes());
                 let _ = tls.flush();
                 tls.conn.send_close_notify();
                 let _ = tls.flush();
@@ -157,6 +172,49 @@ fn tls_failures_are_one_line_each() {
         "Error: {}: TLS: certificate not valid for \"localhost\"\n",
         target(&url)
     ));
+}
+
+#[test]
+fn other_tls_failures_read_in_plain_words() {
+    // Our CA signed it for the right host, but it is a CA certificate, not a server's.
+    let sandbox = Sandbox::new();
+    let ca_as_server = pki_with(&["localhost"], false, true);
+    let port = https_server(&ca_as_server);
+    let ca = sandbox.write_file("ca.pem", ca_as_server.ca_pem.as_bytes());
+    let url = format!("https://localhost:{port}/");
+    let run = get(&sandbox, &url, &ca);
+    run.assert_error(&format!(
+        "Error: {}: TLS: certificate is a CA certificate, not a server certificate\n",
+        target(&url)
+    ));
+}
+
+#[test]
+fn an_https_api_redirecting_to_plain_http_is_not_followed() {
+    let elsewhere =
+        atlas_standin::StandIn::start_at(atlas_standin::Config::default(), "127.0.0.2:0").unwrap();
+    let location = format!(
+        "{}/api/atlas/v2/orgs/{ORG}/apiKeys/{KEY_ID}",
+        elsewhere.url()
+    );
+    let pki = pki(&["localhost"], false);
+    let port = https_server_answering(
+        &pki,
+        format!(
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    let sandbox = Sandbox::new();
+    let ca = sandbox.write_file("ca.pem", pki.ca_pem.as_bytes());
+    let url = format!("https://localhost:{port}/");
+    let run = get(&sandbox, &url, &ca);
+    run.assert_error(&format!(
+        "Error: {}: redirected to {location}, not followed\n",
+        target(&url)
+    ));
+    assert!(run.stdout.is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_eq!(elsewhere.connections_accepted(), 0, "nothing sent in clear");
 }
 
 /// A TLS server that offers HTTP/2 by ALPN and reports what the client chose.

@@ -110,6 +110,26 @@ fn send(writer: &mut TcpStream, resp: &Response, keep_alive: bool, head_only: bo
     }
 }
 
+/// The piece size of the streamed bodies.
+const CHUNK: usize = 64 * 1024;
+
+/// A 200 with `Content-Encoding: gzip` and this (already encoded) body.
+fn send_gzip(writer: &mut TcpStream, body: &[u8]) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        crate::SUCCESS_CONTENT_TYPE,
+        body.len()
+    );
+    if writer.write_all(head.as_bytes()).is_ok() {
+        for piece in body.chunks(CHUNK) {
+            if writer.write_all(piece).is_err() {
+                return;
+            }
+        }
+        let _ = writer.flush();
+    }
+}
+
 fn apply_fault(
     shared: &Shared,
     writer: &mut TcpStream,
@@ -132,6 +152,59 @@ fn apply_fault(
             Next::Close
         }
         Fault::Close => Next::Close,
+        Fault::EndlessChunked => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{{\"x\":\"\r\n",
+                crate::SUCCESS_CONTENT_TYPE
+            );
+            let mut chunk = format!("{:x}\r\n", CHUNK).into_bytes();
+            chunk.extend_from_slice(&[b'a'; CHUNK]);
+            chunk.extend_from_slice(b"\r\n");
+            let mut written = writer.write_all(head.as_bytes());
+            while written.is_ok() && !shared.is_stopping() {
+                written = writer.write_all(&chunk);
+            }
+            Next::Close
+        }
+        Fault::GzipBomb { decoded_len } => {
+            send_gzip(writer, &crate::bomb::gzip_bomb(decoded_len));
+            Next::Close
+        }
+        Fault::DropMidGzip => {
+            let body = crate::bomb::gzip_bomb(16 * 1024 * 1024);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                crate::SUCCESS_CONTENT_TYPE,
+                body.len()
+            );
+            let _ = writer.write_all(head.as_bytes());
+            let _ = writer.write_all(&body[..body.len() / 2]);
+            let _ = writer.flush();
+            Next::Close
+        }
+        Fault::CorruptGzip => {
+            send_gzip(writer, &crate::bomb::corrupt_gzip());
+            Next::Close
+        }
+        Fault::LargeBody { len } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {len}\r\n\r\n{{\"x\":\"",
+                crate::SUCCESS_CONTENT_TYPE
+            );
+            let mut written = writer.write_all(head.as_bytes());
+            let filler = [b'a'; CHUNK];
+            let mut left = len.saturating_sub(8);
+            while written.is_ok() && left > 0 {
+                let n = left.min(CHUNK as u64) as usize;
+                written = writer.write_all(&filler[..n]);
+                left -= n as u64;
+            }
+            if written.is_ok() {
+                let _ = writer.write_all(b"\"}");
+                let _ = writer.flush();
+            }
+            Next::Close
+        }
         Fault::Status {
             status,
             retry_after,

@@ -7,6 +7,7 @@
 
 mod atlas_error;
 mod auth;
+mod bomb;
 mod canned;
 mod clock;
 mod config;
@@ -22,6 +23,7 @@ mod routes;
 mod server;
 mod state;
 
+pub use bomb::{corrupt_gzip, gzip_bomb};
 pub use canned::Canned;
 pub use config::{Algorithm, Auth, Config, TokenEndpoint};
 pub use fault::Fault;

@@ -1,9 +1,10 @@
-//! The running stand-in: the listener on 127.0.0.1, its accept thread, the state shared with
-//! connection threads, and the test-facing handle [`StandIn`].
+//! The running stand-in: the listener on 127.0.0.1 (or another loopback address), its accept
+//! thread, the state shared with connection threads, and the test-facing handle [`StandIn`].
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -40,6 +41,8 @@ pub(crate) struct Shared {
     stopping: Mutex<bool>,
     stopped: Condvar,
     connections: Mutex<HashMap<u64, TcpStream>>,
+    /// Connections accepted so far (the wake-up connection of a stop excluded).
+    accepted: AtomicUsize,
 }
 
 impl Shared {
@@ -85,7 +88,13 @@ impl StandIn {
 
     /// Start on a given port (0 = any free one).
     pub fn start_on(config: Config, port: u16) -> io::Result<StandIn> {
-        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        StandIn::start_at(config, ("127.0.0.1", port))
+    }
+
+    /// Start on another address, such as `"127.0.0.2:0"` (Linux routes all of 127/8 to the
+    /// loopback interface): a second host for tests of what must never reach it.
+    pub fn start_at(config: Config, addr: impl ToSocketAddrs) -> io::Result<StandIn> {
+        let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
         let state = State::new(&config.org_id, &config.group_id, config.seed_keys);
@@ -100,6 +109,7 @@ impl StandIn {
             stopping: Mutex::new(false),
             stopped: Condvar::new(),
             connections: Mutex::new(HashMap::new()),
+            accepted: AtomicUsize::new(0),
         });
         let for_thread = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -115,6 +125,11 @@ impl StandIn {
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         self.shared.base_url.clone()
+    }
+
+    /// How many connections were accepted so far (whether or not a request followed).
+    pub fn connections_accepted(&self) -> usize {
+        self.shared.accepted.load(Ordering::SeqCst)
     }
 
     /// The bound address.
@@ -200,6 +215,7 @@ fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
                 continue;
             }
         };
+        shared.accepted.fetch_add(1, Ordering::SeqCst);
         workers.retain(|w| !w.is_finished());
         next_id += 1;
         let id = next_id;
