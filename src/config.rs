@@ -517,7 +517,13 @@ impl Profile {
 /// A token or refresh endpoint on `host` (DECISIONS D10: the API's host unless configured).
 fn oauth_url(host: &str, path: &str) -> Result<reqwest::Url> {
     let joined = format!("{}/{path}", host.trim_end_matches('/'));
-    reqwest::Url::parse(&joined).map_err(|e| anyhow!("invalid URL {joined:?}: {e}"))
+    reqwest::Url::parse(&joined).map_err(|e| {
+        let shown = crate::redact::without_password(&joined);
+        anyhow!(
+            "invalid URL {}: {e}",
+            crate::quote::go_quote(&crate::quote::shorten(&shown))
+        )
+    })
 }
 
 #[cfg(test)]
@@ -775,6 +781,15 @@ mod tests {
                 let _ = profile.credentials();
             }
         }
+    }
+
+    #[test]
+    fn token_url_errors_never_show_a_password() {
+        let err = oauth_url("http://user:s3cret@[bad/", "api/oauth/token")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(err.starts_with("invalid URL \"http://user"), "{err}");
     }
 
     #[test]
