@@ -1,0 +1,279 @@
+//! Another user on the same host (DECISIONS D15, D19), and every "cannot write" case, for
+//! real: the test runs as root (as CI does) and drops to two unprivileged uids with
+//! `setpriv`, a victim running a copy of the binary and an attacker preparing traps in a
+//! shared sticky folder. Root ignores permission bits, so these cases need other uids; without
+//! root the test says so and passes (under `CI=true` it fails instead).
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use atlas_standin::{Auth, Config, StandIn};
+use support::*;
+
+const VICTIM: u32 = 64_101;
+const ATTACKER: u32 = 64_102;
+const BODY: &str = r#"{"desc":"victim key","roles":["ORG_READ_ONLY"]}"#;
+
+/// A world-traversable folder holding the binary, the victim's home and a sticky `shared/`.
+struct World {
+    root: tempfile::TempDir,
+    binary: PathBuf,
+}
+
+impl World {
+    fn new(config: &str) -> Option<World> {
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout == b"0\n");
+        let has_setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+        if !is_root || !has_setpriv {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI runs as root with setpriv"
+            );
+            eprintln!("skipped: needs root and setpriv");
+            return None;
+        }
+        let root = tempfile::Builder::new()
+            .prefix("atlas-users-")
+            .tempdir()
+            .unwrap();
+        chmod(root.path(), 0o755);
+        let bin_dir = root.path().join("bin");
+        std::fs::create_dir(&bin_dir).unwrap();
+        chmod(&bin_dir, 0o755);
+        let binary = bin_dir.join("atlas");
+        std::fs::copy(env!("CARGO_BIN_EXE_atlas"), &binary).unwrap();
+        chmod(&binary, 0o755);
+        let home = root.path().join("victim");
+        std::fs::create_dir_all(home.join(".config/atlascli")).unwrap();
+        std::fs::write(home.join(".config/atlascli/config.toml"), config).unwrap();
+        chown_tree(&home, VICTIM);
+        chmod(&home, 0o700);
+        let shared = root.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        chmod(&shared, 0o1777);
+        Some(World { root, binary })
+    }
+
+    fn home(&self) -> PathBuf {
+        self.root.path().join("victim")
+    }
+
+    fn shared(&self, name: &str) -> PathBuf {
+        self.root.path().join("shared").join(name)
+    }
+
+    /// Runs the binary as the victim, with the create body on stdin.
+    fn victim(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new("setpriv");
+        command
+            .args([
+                &format!("--reuid={VICTIM}"),
+                &format!("--regid={VICTIM}"),
+                "--clear-groups",
+                "--",
+            ])
+            .arg(&self.binary)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", self.home())
+            .envs(env.iter().copied())
+            .current_dir(self.root.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        std::io::Write::write_all(&mut writer, BODY.as_bytes()).unwrap();
+        drop(writer);
+        command.stdin(reader);
+        let output = wait_bounded(command.spawn().unwrap(), std::time::Duration::from_secs(30));
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: output.stdout,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn chown(path: &Path, uid: u32) {
+    std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
+}
+
+fn chown_tree(path: &Path, uid: u32) {
+    chown(path, uid);
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            chown_tree(&entry.unwrap().path(), uid);
+        }
+    }
+}
+
+fn api_key_config(url: &str) -> String {
+    format!(
+        "[default]\npublic_api_key = '{PUBLIC_KEY}'\nprivate_api_key = '{PRIVATE_KEY}'\nops_manager_url = '{url}'\norg_id = '{ORG}'\napi_version = '2023-01-01'\n"
+    )
+}
+
+fn create_into(target: &Path) -> Vec<String> {
+    [
+        "api",
+        "programmaticApiKeys",
+        "createOrgApiKey",
+        "--outputFile",
+        target.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn targets_the_victim_cannot_write_are_refused_before_sending() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // A folder that exists but is not the victim's to write.
+    let locked = world.root.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    chmod(&locked, 0o755);
+    let target = locked.join("key.json");
+    let run = world.victim(&refs(&create_into(&target)), &[]);
+    run.assert_error(&format!(
+        "Error: open {}: permission denied\n",
+        target.display()
+    ));
+    // A read-only file of the victim's own.
+    let readonly = world.home().join("key.json");
+    std::fs::write(&readonly, b"keep").unwrap();
+    chown(&readonly, VICTIM);
+    chmod(&readonly, 0o444);
+    let run = world.victim(&refs(&create_into(&readonly)), &[]);
+    run.assert_error(&format!(
+        "Error: open {}: permission denied\n",
+        readonly.display()
+    ));
+    assert_eq!(std::fs::read(&readonly).unwrap(), b"keep");
+    assert!(server.requests().is_empty(), "no key was created");
+    // And a writable target works as the victim, with a private new file.
+    let fine = world.home().join("new.json");
+    let run = world.victim(&refs(&create_into(&fine)), &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let meta = std::fs::metadata(&fine).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (VICTIM, 0o600));
+}
+
+#[test]
+fn an_attackers_link_or_file_in_a_sticky_folder_gets_nothing() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // The victim's precious file, and the attacker's link to it in the shared folder.
+    let precious = world.home().join("precious.txt");
+    std::fs::write(&precious, b"precious").unwrap();
+    chown(&precious, VICTIM);
+    let link = world.shared("out.json");
+    std::os::unix::fs::symlink(&precious, &link).unwrap();
+    chown(&link, ATTACKER);
+    let run = world.victim(&refs(&create_into(&link)), &[]);
+    run.assert_error(&format!(
+        "Error: open {}: permission denied\n",
+        link.display()
+    ));
+    assert_eq!(std::fs::read(&precious).unwrap(), b"precious");
+    // The attacker's own world-readable file waiting for the victim's private key.
+    let trap = world.shared("key.json");
+    std::fs::write(&trap, b"").unwrap();
+    chown(&trap, ATTACKER);
+    chmod(&trap, 0o666);
+    let run = world.victim(&refs(&create_into(&trap)), &[]);
+    run.assert_error(&format!(
+        "Error: open {}: permission denied\n",
+        trap.display()
+    ));
+    assert_eq!(
+        std::fs::read(&trap).unwrap(),
+        b"",
+        "nothing reached the trap"
+    );
+    assert!(server.requests().is_empty(), "no key was created");
+    // A new name in the shared folder is the victim's own, private file.
+    let own = world.shared("mine.json");
+    let run = world.victim(&refs(&create_into(&own)), &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let meta = std::fs::metadata(&own).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (VICTIM, 0o600));
+}
+
+#[test]
+fn a_token_cache_prepared_by_another_user_is_not_used() {
+    let server = StandIn::start(Config {
+        auth: Auth::ServiceAccount {
+            client_id: "mdb_sa_id_fake".into(),
+            client_secret: "mdb_sa_sk_fake".into(),
+            expires_in: Some(3600),
+        },
+        ..Config::default()
+    })
+    .unwrap();
+    let config = format!(
+        "[default]\nclient_id = 'mdb_sa_id_fake'\nclient_secret = 'mdb_sa_sk_fake'\nops_manager_url = '{}'\norg_id = '{ORG}'\napi_version = '2023-01-01'\n",
+        server.url()
+    );
+    let Some(world) = World::new(&config) else {
+        return;
+    };
+    // The victim's cache lives in the shared folder; the attacker made its folders first.
+    let cache = world.shared("cache");
+    let tokens = cache.join("atlascli/tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    for dir in [&cache, &cache.join("atlascli"), &tokens] {
+        chown(dir, ATTACKER);
+        chmod(dir, 0o777);
+    }
+    chown(&cache, VICTIM);
+    chmod(&cache, 0o700);
+    let cache_env = [("XDG_CACHE_HOME", cache.to_str().unwrap())];
+    let list = ["api", "programmaticApiKeys", "listOrgApiKeys"];
+    let run = world.victim(&list, &cache_env);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: not using the token cache {}: it is owned by another user\n",
+            cache.join("atlascli").display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_dir(&tokens).unwrap().count(),
+        0,
+        "nothing written there"
+    );
+    assert_eq!(server.tokens_issued(), 1);
+    // Owned by the victim but writable by others: not used either.
+    chown_tree(&cache, VICTIM);
+    chmod(&cache.join("atlascli"), 0o700);
+    let run = world.victim(&list, &cache_env);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: not using the token cache {}: it is writable by other users\n",
+            tokens.display()
+        )
+    );
+    assert_eq!(server.tokens_issued(), 2, "a planted token is never read");
+}
