@@ -17,7 +17,7 @@ const VICTIM: u32 = 64_101;
 const ATTACKER: u32 = 64_102;
 const BODY: &str = r#"{"desc":"victim key","roles":["ORG_READ_ONLY"]}"#;
 
-/// A world-traversable folder holding the binary, the victim's home and a sticky `shared/`.
+/// A world-traversable folder holding the binary, the victim's home and a sticky shared folder.
 struct World {
     root: tempfile::TempDir,
     binary: PathBuf,
