@@ -117,6 +117,20 @@ impl Executor {
         signing: Signing<'_>,
         policy: Policy,
     ) -> Result<CommandResponse> {
+        let answer = self.send_unless(request, signing, policy, &|| false).await?;
+        Ok(answer.expect("never given up without a reason"))
+    }
+
+    /// As [`Executor::send`], but before and after each wait for a retry `given_up` is asked
+    /// whether the answer is still needed (a parallel run may have fetched the token
+    /// meanwhile, D14); `Ok(None)` when it was not.
+    pub async fn send_unless(
+        &self,
+        request: reqwest::Request,
+        signing: Signing<'_>,
+        policy: Policy,
+        given_up: &dyn Fn() -> bool,
+    ) -> Result<Option<CommandResponse>> {
         let method = request.method().clone();
         let mut retry = 0;
         loop {
@@ -131,10 +145,13 @@ impl Executor {
                 Err(failure) if should_retry_failure(failure.resend, &method, policy) => {
                     failure.cause.clone()
                 }
-                _ => return outcome.map_err(anyhow::Error::new),
+                _ => return outcome.map(Some).map_err(anyhow::Error::new),
             };
             if retry == MAX_RETRIES {
-                return outcome.map_err(anyhow::Error::new);
+                return outcome.map(Some).map_err(anyhow::Error::new);
+            }
+            if given_up() {
+                return Ok(None);
             }
             retry += 1;
             let retry_after = outcome.as_ref().ok().and_then(|r| retry_after(&r.headers));
@@ -145,6 +162,9 @@ impl Executor {
                 wait.as_secs_f64()
             );
             tokio::time::sleep(wait).await;
+            if given_up() {
+                return Ok(None);
+            }
         }
     }
 

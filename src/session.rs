@@ -44,7 +44,21 @@ pub async fn send(
             let fetch = || async {
                 let request =
                     oauth::client_credentials_request(token_url, client_id, client_secret)?;
-                let token = token(executor, request, TokenKind::ClientCredentials, origin).await?;
+                // D14: before waiting out a 429, look whether another run got the token.
+                let cached = || cache.load().is_some();
+                let fetched = token(
+                    executor,
+                    request,
+                    TokenKind::ClientCredentials,
+                    origin,
+                    &cached,
+                )
+                .await?;
+                let Some(token) = fetched else {
+                    return cache
+                        .load()
+                        .ok_or_else(|| anyhow!("the cached token disappeared"));
+                };
                 if let Some(lifetime) = token.expires_in {
                     cache.store(&token.access_token, lifetime);
                 }
@@ -128,7 +142,9 @@ async fn refreshed(
         refresh_token = refresh;
     }
     let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
-    let token = token(executor, request, TokenKind::Refresh, origin).await?;
+    let token = token(executor, request, TokenKind::Refresh, origin, &|| false)
+        .await?
+        .expect("a refresh is never given up");
     if store.any_from_environment() {
         eprintln!("{}", store.unsaved_warning());
     }
@@ -144,9 +160,15 @@ async fn token(
     request: reqwest::Request,
     kind: TokenKind,
     origin: &Origin,
-) -> Result<oauth::Token> {
+    given_up: &dyn Fn() -> bool,
+) -> Result<Option<oauth::Token>> {
     let what = describe(&request);
-    let response = executor.send(request, Signing::None, Policy::Token).await?;
+    let Some(response) = executor
+        .send_unless(request, Signing::None, Policy::Token, given_up)
+        .await?
+    else {
+        return Ok(None);
+    };
     oauth::parse_token_response(response.status, &response.body, kind).map_err(|refusal| {
         match refusal {
             Refusal::Unauthorized => {
@@ -164,4 +186,5 @@ async fn token(
             Refusal::Other(reason) => anyhow!("{what}: {reason}"),
         }
     })
+    .map(Some)
 }
