@@ -117,7 +117,9 @@ impl Executor {
         signing: Signing<'_>,
         policy: Policy,
     ) -> Result<CommandResponse> {
-        let answer = self.send_unless(request, signing, policy, &|| false).await?;
+        let answer = self
+            .send_unless(request, signing, policy, &|| false)
+            .await?;
         Ok(answer.expect("never given up without a reason"))
     }
 

@@ -169,8 +169,8 @@ async fn token(
     else {
         return Ok(None);
     };
-    oauth::parse_token_response(response.status, &response.body, kind).map_err(|refusal| {
-        match refusal {
+    oauth::parse_token_response(response.status, &response.body, kind)
+        .map_err(|refusal| match refusal {
             Refusal::Unauthorized => {
                 anyhow!(oauth::unauthorized_message(
                     &origin.profile,
@@ -184,7 +184,6 @@ async fn token(
                 ))
             }
             Refusal::Other(reason) => anyhow!("{what}: {reason}"),
-        }
-    })
-    .map(Some)
+        })
+        .map(Some)
 }

@@ -19,7 +19,17 @@ fn huge_values_are_cut_at_200_characters_in_messages() {
     let sandbox = Sandbox::new();
     let huge = "f".repeat(120_000);
     let run = sandbox.run(
-        &args("getOrgApiKey", &["--orgId", &huge, "--apiUserId", KEY_ID, "--version", "2023-01-01"]),
+        &args(
+            "getOrgApiKey",
+            &[
+                "--orgId",
+                &huge,
+                "--apiUserId",
+                KEY_ID,
+                "--version",
+                "2023-01-01",
+            ],
+        ),
         Stdin::Null,
     );
     run.assert_error(&format!(
@@ -85,7 +95,10 @@ fn cache_entry(sandbox: &Sandbox, server: &StandIn) -> std::path::PathBuf {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    sandbox.path(&format!("home/.cache/atlascli/tokens/{}.json", hex(&hasher.finalize())))
+    sandbox.path(&format!(
+        "home/.cache/atlascli/tokens/{}.json",
+        hex(&hasher.finalize())
+    ))
 }
 
 fn write_sa_config(sandbox: &Sandbox, server: &StandIn) {
@@ -96,7 +109,10 @@ fn write_sa_config(sandbox: &Sandbox, server: &StandIn) {
 }
 
 fn list() -> Vec<&'static str> {
-    args("listOrgApiKeys", &["--orgId", ORG, "--version", "2023-01-01"])
+    args(
+        "listOrgApiKeys",
+        &["--orgId", ORG, "--version", "2023-01-01"],
+    )
 }
 
 fn now() -> u64 {
@@ -113,16 +129,28 @@ fn a_cached_token_that_is_no_header_value_is_replaced() {
     write_sa_config(&sandbox, &server);
     assert_eq!(sandbox.run(&list(), Stdin::Null).code, 0);
     let entry = cache_entry(&sandbox, &server);
-    let listing: Vec<_> = std::fs::read_dir(sandbox.path("home/.cache/atlascli/tokens")).map(|d| d.map(|e| e.unwrap().file_name()).collect()).unwrap_or_default();
-    assert!(entry.exists(), "the first run cached its token: {entry:?} {listing:?}");
+    let listing: Vec<_> = std::fs::read_dir(sandbox.path("home/.cache/atlascli/tokens"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        entry.exists(),
+        "the first run cached its token: {entry:?} {listing:?}"
+    );
     std::fs::write(
         &entry,
-        format!(r#"{{"access_token":"abc\ndef","expires_at":{}}}"#, now() + 3600),
+        format!(
+            r#"{{"access_token":"abc\ndef","expires_at":{}}}"#,
+            now() + 3600
+        ),
     )
     .unwrap();
     let run = sandbox.run(&list(), Stdin::Null);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
-    assert_eq!(server.tokens_issued(), 2, "a new token replaced the unusable one");
+    assert_eq!(
+        server.tokens_issued(),
+        2,
+        "a new token replaced the unusable one"
+    );
     let cached = std::fs::read_to_string(&entry).unwrap();
     assert!(!cached.contains("abc"), "{cached}");
 }
@@ -164,6 +192,9 @@ fn a_rate_limited_token_request_gives_way_to_a_token_cached_meanwhile() {
         .iter()
         .filter(|r| r.path == "/api/oauth/token")
         .count();
-    assert_eq!(token_requests, 1, "the cached token was used instead of a retry");
+    assert_eq!(
+        token_requests, 1,
+        "the cached token was used instead of a retry"
+    );
     assert_eq!(server.tokens_issued(), 1);
 }

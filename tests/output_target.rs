@@ -492,3 +492,23 @@ fn config_files_that_are_shared_fifos_or_huge_are_handled() {
         path.display()
     ));
 }
+
+#[test]
+fn an_answer_that_cannot_be_saved_says_why() {
+    let (_server, sandbox) = setup();
+    // The state folder's place is taken by a file: nothing can be saved there.
+    sandbox.write_file("state", b"not a folder");
+    let run = via_shell(
+        &sandbox,
+        r#"exec "$0" "$@""#,
+        &create(&["-o", "{{index .roles 5}}"]),
+        BODY,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let last = run.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("the response could not be saved: ") && last.contains("state"),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 3, "{run:?}");
+}
