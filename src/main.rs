@@ -1,57 +1,21 @@
 //! `atlas`: a faithful Rust clone of the MongoDB Atlas CLI's `atlas api programmaticApiKeys`
 //! commands. `main` turns the result of `run` into stderr text and an exit code; `run` is the
-//! list of stages a command goes through.
-
-mod argv;
-mod auth;
-mod body;
-mod cli;
-mod command;
-mod completion;
-mod config;
-mod destination;
-mod dump;
-mod error;
-mod executor;
-mod file_lock;
-mod flags;
-#[cfg(test)]
-mod fuzzing;
-mod help;
-mod http_date;
-mod interrupt;
-mod network_error;
-mod oauth;
-mod operations;
-mod output;
-mod output_file;
-mod preflight;
-mod private_dir;
-mod proxy;
-mod quote;
-mod random;
-mod redact;
-mod request;
-mod response_archive;
-mod retry;
-mod secret;
-mod session;
-mod shell;
-mod template;
-mod token_cache;
-mod token_store;
-mod validate;
+//! list of stages a command goes through, each in its layer of the library.
 
 use anyhow::{Context, Result};
 
-use crate::auth::Credentials;
-use crate::cli::Invocation;
-use crate::config::{ConfigFile, Env, Profile};
-use crate::destination::Destination;
-use crate::dump::Dumper;
-use crate::executor::{CommandResponse, Executor};
-use crate::proxy::ProxySettings;
-use crate::session::Origin;
+use atlas::api::response::CommandResponse;
+use atlas::api::{body, preflight, request};
+use atlas::cli::invocation::{self as cli, Invocation};
+use atlas::config::{self, ConfigFile, Env, Profile};
+use atlas::credentials::Credentials;
+use atlas::credentials::session::{self, Origin};
+use atlas::output::{self, destination::Destination};
+use atlas::support::argv;
+use atlas::support::{error, interrupt};
+use atlas::transport::dump::Dumper;
+use atlas::transport::executor::Executor;
+use atlas::transport::proxy::ProxySettings;
 
 fn main() {
     restore_default_sigpipe();
@@ -90,7 +54,7 @@ fn run() -> Result<i32> {
     let target = command.output_file.as_deref().map(argv::to_path);
     let destination = Destination::prepare(target.as_deref(), output::keeps_answer(&command))?;
     output::check_template(&command.output)?;
-    let credentials = profile.credentials()?;
+    let credentials = Credentials::from_profile(&profile)?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
     let response = send(request, &credentials, &profile, timeout_secs, &env, debug)?;
@@ -125,7 +89,12 @@ fn send(
     let https = std::iter::once(request.url())
         .chain(credentials.oauth_url())
         .any(|url| url.scheme() == "https");
-    let executor = Executor::new(timeout_secs, ProxySettings::from_env(env), https, dumper)?;
+    let executor = Executor::new(
+        timeout_secs,
+        ProxySettings::from_vars(|name| env.get(name)),
+        https,
+        dumper,
+    )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,0 +1,126 @@
+//! Pre-flight checks before any network I/O (DECISIONS D6): ids of 24 hex digits, an IP or
+//! CIDR `--ipAddress`, and a request body that is JSON matching its operation's schema.
+//! Only the first failure is reported; unknown enum values only warn.
+
+use anyhow::{Result, bail};
+
+use crate::support::quote::go_quote;
+use std::io::Write;
+
+use crate::api::request::CommandRequest;
+use crate::api::validate;
+
+/// URL parameters holding Atlas object ids.
+const ID_PARAMETERS: [&str; 3] = ["orgId", "groupId", "apiUserId"];
+
+/// Every pre-flight check of the request, in D6's order; the body's warnings (unknown enum
+/// values) are written to `warnings`. The output target and the template are checked next,
+/// by `main`, still before anything is sent.
+pub fn check(
+    command: &CommandRequest,
+    body: Option<&[u8]>,
+    warnings: &mut dyn Write,
+) -> Result<()> {
+    check_parameters(command)?;
+    if let Some(body) = body {
+        for warning in check_body(command, body)? {
+            let _ = writeln!(warnings, "{warning}");
+        }
+    }
+    Ok(())
+}
+
+/// Checks the request body: JSON, then the operation's schema. Returns the warnings to print.
+fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
+    let schema = validate::body_schema(command.operation.operation_id);
+    validate::validate_body(body, schema).map_err(anyhow::Error::msg)
+}
+
+/// Checks the URL parameters of a command, in the order of D6.
+fn check_parameters(command: &CommandRequest) -> Result<()> {
+    for param in command.operation.url_parameters {
+        let Some(value) = command.parameters.get(param.name) else {
+            continue;
+        };
+        if ID_PARAMETERS.contains(&param.name) && !is_object_id(value) {
+            bail!(
+                "invalid --{} {}: must be 24 hexadecimal digits",
+                param.name,
+                go_quote(&crate::support::quote::shorten(value))
+            );
+        }
+    }
+    if let Some(value) = command.parameters.get("ipAddress")
+        && !is_ip_or_cidr(value)
+    {
+        bail!(
+            "invalid --ipAddress {}: must be an IP address or a CIDR block such as 192.0.2.0/24",
+            go_quote(&crate::support::quote::shorten(value))
+        );
+    }
+    Ok(())
+}
+
+fn is_object_id(value: &str) -> bool {
+    value.len() == 24
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// An IPv4 or IPv6 address, or a CIDR block written with `/`.
+fn is_ip_or_cidr(value: &str) -> bool {
+    validate::is_ip_address(value) || validate::is_cidr_block(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_24_lower_case_hex_digits() {
+        for ok in ["a0123456789abcdef012345a", "000000000000000000000000"] {
+            assert!(is_object_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a0123456789abcdef012345",
+            "A0123456789ABCDEF012345A",
+            "g0123456789abcdef012345a",
+            "a0123456789abcdef012345aa",
+            " a0123456789abcdef012345",
+        ] {
+            assert!(!is_object_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ip_addresses_and_cidr_blocks_parse() {
+        for ok in [
+            "192.0.2.7",
+            "10.0.0.0/8",
+            "0.0.0.0/0",
+            "192.0.2.0/32",
+            "::1",
+            "2001:db8::/32",
+            "2001:db8::1/128",
+        ] {
+            assert!(is_ip_or_cidr(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "192.0.2.0%2F24",
+            "192.0.2.0/33",
+            "2001:db8::/129",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0/8",
+            "example.com",
+            "10.0.0.0/8/8",
+            "1.2.3.4 ",
+            "10.0.0.0/0008",
+        ] {
+            assert!(!is_ip_or_cidr(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! The command tree (`atlas` → `api` → `programmaticApiKeys` → operations, plus `help` and
+//! `completion`) and how argv finds a command in it, the way cobra v1.10.2 does.
+//!
+//! Every node's flags are built here, the operations' from the operations table, so the
+//! parser, the help and the completion scripts all read one definition.
+
+use crate::api::operations::{self, Operation, ParamType, TAG};
+use crate::cli::flags::{Flag, FlagKind, FlagSet};
+use crate::cli::shell::Shell;
+
+pub const PROFILE_USAGE: &str = "Name of the profile to use from your configuration file. To learn about profiles for the Atlas CLI, see https://dochub.mongodb.org/core/atlas-cli-save-connection-settings.";
+pub const API_SHORT: &str = "Access all features of the Atlas Administration API through the Atlas CLI by using the 'atlas api <tag> <operationId>' command.";
+pub const FILE_USAGE: &str = "path to your API request file. Leave empty to use standard input instead - you must provide one or the other, but not both.";
+pub const OUTPUT_FILE_USAGE: &str = "file to write the api output to. This flag is required when the output of an endpoint is binary (ex: gzip) and the command is not piped (ex: atlas command > out.zip)";
+
+/// A node of the command tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    Root,
+    Help,
+    Completion,
+    CompletionShell(Shell),
+    Api,
+    Tag,
+    Operation(&'static Operation),
+}
+
+impl Command {
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Root => "atlas",
+            Command::Help => "help",
+            Command::Completion => "completion",
+            Command::CompletionShell(shell) => shell.name(),
+            Command::Api => "api",
+            Command::Tag => TAG.command_name,
+            Command::Operation(op) => op.command_name,
+        }
+    }
+
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Command::Operation(op) => op.aliases,
+            _ => &[],
+        }
+    }
+
+    pub fn short(self) -> String {
+        match self {
+            Command::Root => String::new(),
+            Command::Help => "Help about any command".to_string(),
+            Command::Completion => {
+                "Generate the autocompletion script for the specified shell".to_string()
+            }
+            Command::CompletionShell(shell) => {
+                format!("Generate the autocompletion script for {}", shell.name())
+            }
+            Command::Api => API_SHORT.to_string(),
+            Command::Tag => TAG.short.to_string(),
+            Command::Operation(op) => op.short.to_string(),
+        }
+    }
+
+    pub fn parent(self) -> Option<Command> {
+        match self {
+            Command::Root => None,
+            Command::Help | Command::Completion | Command::Api => Some(Command::Root),
+            Command::CompletionShell(_) => Some(Command::Completion),
+            Command::Tag => Some(Command::Api),
+            Command::Operation(_) => Some(Command::Tag),
+        }
+    }
+
+    /// Sub-commands in the order help lists them.
+    pub fn children(self) -> Vec<Command> {
+        match self {
+            Command::Root => vec![Command::Api, Command::Help, Command::Completion],
+            Command::Completion => Shell::ALL
+                .iter()
+                .map(|&s| Command::CompletionShell(s))
+                .collect(),
+            Command::Api => vec![Command::Tag],
+            Command::Tag => operations::OPERATIONS
+                .iter()
+                .map(Command::Operation)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// True when the command does something itself (else it only prints its help).
+    pub fn runnable(self) -> bool {
+        matches!(
+            self,
+            Command::Help | Command::CompletionShell(_) | Command::Operation(_)
+        )
+    }
+
+    /// The full command path, e.g. `atlas api programmaticApiKeys createOrgApiKey`.
+    pub fn path(self) -> String {
+        match self.parent() {
+            Some(parent) => format!("{} {}", parent.path(), self.name()),
+            None => self.name().to_string(),
+        }
+    }
+
+    /// The child called `name` (by name or alias, exact and case-sensitive).
+    pub fn child(self, name: &str) -> Option<Command> {
+        self.children()
+            .into_iter()
+            .find(|c| c.name() == name || c.aliases().contains(&name))
+    }
+
+    /// The command's own flags followed by those it inherits from the root.
+    pub fn flags(self) -> FlagSet {
+        let help =
+            Flag::new("help", FlagKind::Bool, format!("help for {}", self.name())).short('h');
+        let mut flags = match self {
+            Command::Root => vec![
+                help,
+                Flag::new("version", FlagKind::Bool, "version for atlas").short('v'),
+            ],
+            Command::CompletionShell(_) => vec![
+                help,
+                Flag::new(
+                    "no-descriptions",
+                    FlagKind::Bool,
+                    "disable completion descriptions",
+                ),
+            ],
+            Command::Operation(op) => operation_flags(op, help),
+            _ => vec![help],
+        };
+        let global = [
+            Flag::new("profile", FlagKind::String, PROFILE_USAGE).short('P'),
+            Flag::new("debug", FlagKind::Bool, "Debug log level.")
+                .short('D')
+                .hidden(),
+        ];
+        let inherited = self != Command::Root;
+        flags.extend(
+            global
+                .into_iter()
+                .map(|f| if inherited { f.inherited() } else { f }),
+        );
+        FlagSet::new(flags)
+    }
+}
+
+fn operation_flags(op: &'static Operation, help: Flag) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = op
+        .parameters()
+        .map(|p| {
+            let kind = match p.kind {
+                ParamType::String => FlagKind::String,
+                ParamType::Int => FlagKind::Int,
+                ParamType::Bool => FlagKind::Bool,
+            };
+            Flag::new(p.name, kind, p.usage).aliases(p.aliases)
+        })
+        .collect();
+    if op.has_body() {
+        flags.push(Flag::new("file", FlagKind::String, FILE_USAGE));
+    }
+    let formats: Vec<String> = op
+        .default_version()
+        .response_content_types
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect();
+    flags.push(
+        Flag::new(
+            "output",
+            FlagKind::String,
+            format!(
+                "preferred api format, can be [{}, go-template]",
+                formats.join(", ")
+            ),
+        )
+        .short('o')
+        .default_value(op.default_version().response_content_types[0]),
+    );
+    flags.push(Flag::new("outputFile", FlagKind::String, OUTPUT_FILE_USAGE));
+    let versions: Vec<String> = op
+        .versions
+        .iter()
+        .map(|v| format!("\"{}\"", v.version))
+        .collect();
+    flags.push(
+        Flag::new(
+            "version",
+            FlagKind::String,
+            format!(
+                "api version to use when calling the api call [options: {}], defaults to the latest version or the profiles api_version config value if set",
+                versions.join(", ")
+            ),
+        )
+        .default_value(op.default_version().version),
+    );
+    flags.push(help);
+    flags
+}
+
+/// What `find` located: the command and the arguments left for its flag parser.
+pub struct Found {
+    pub command: Command,
+    pub args: Vec<String>,
+}
+
+/// Walks argv down the tree as cobra's `Find` does: flags may stand anywhere, the first
+/// non-flag word names the next sub-command, and an unknown word under the root is an error.
+pub fn find(args: &[String]) -> Result<Found, String> {
+    let mut command = Command::Root;
+    let mut args = args.to_vec();
+    loop {
+        let flags = command.flags();
+        let words = strip_flags(&args, &flags);
+        let Some(next) = words.first().and_then(|w| command.child(w)) else {
+            break;
+        };
+        args = args_minus_first(&args, &words[0], &flags);
+        command = next;
+    }
+    if command == Command::Root {
+        let words = strip_flags(&args, &command.flags());
+        if let Some(word) = words.first() {
+            return Err(format!(
+                "unknown command {} for {}{}",
+                crate::support::quote::go_quote(word),
+                crate::support::quote::go_quote(command.path().as_str()),
+                suggestions(command, word)
+            ));
+        }
+    }
+    Ok(Found { command, args })
+}
+
+/// cobra's `stripFlags`: the non-flag words of argv, skipping the value of each flag that
+/// takes one.
+fn strip_flags(args: &[String], flags: &FlagSet) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = args;
+    while let Some((arg, tail)) = rest.split_first() {
+        rest = tail;
+        if arg == "--" {
+            break;
+        }
+        if takes_separate_value(arg, flags) {
+            if rest.len() <= 1 {
+                break;
+            }
+            rest = &rest[1..];
+        } else if !arg.is_empty() && !arg.starts_with('-') {
+            words.push(arg.clone());
+        }
+    }
+    words
+}
+
+/// cobra's `argsMinusFirstX`: argv without the first non-flag occurrence of `word`.
+fn args_minus_first(args: &[String], word: &str, flags: &FlagSet) -> Vec<String> {
+    let mut pos = 0;
+    while pos < args.len() {
+        let arg = &args[pos];
+        if arg == "--" {
+            break;
+        }
+        if takes_separate_value(arg, flags) {
+            pos += 2;
+            continue;
+        }
+        if !arg.starts_with('-') && arg == word {
+            let mut out = args.to_vec();
+            out.remove(pos);
+            return out;
+        }
+        pos += 1;
+    }
+    args.to_vec()
+}
+
+/// True for `--name` or `-n` (no `=`) whose flag is not a bool: its value is the next word.
+fn takes_separate_value(arg: &str, flags: &FlagSet) -> bool {
+    if arg.contains('=') {
+        return false;
+    }
+    if let Some(name) = arg.strip_prefix("--") {
+        return !flags.takes_no_value(name);
+    }
+    match arg.strip_prefix('-') {
+        Some(short) if arg.len() == 2 => !flags.short_takes_no_value(short),
+        _ => false,
+    }
+}
+
+/// cobra's "Did you mean this?" block for an unknown sub-command.
+fn suggestions(command: Command, typed: &str) -> String {
+    let found: Vec<&str> = command
+        .children()
+        .into_iter()
+        .filter(|c| *c != Command::Help)
+        .map(Command::name)
+        .filter(|name| {
+            levenshtein(&typed.to_lowercase(), &name.to_lowercase()) <= 2
+                || name.to_lowercase().starts_with(&typed.to_lowercase())
+        })
+        .collect();
+    if found.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from("\n\nDid you mean this?\n");
+    for name in found {
+        text.push('\t');
+        text.push_str(name);
+        text.push('\n');
+    }
+    text
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn found(list: &[&str]) -> (String, Vec<String>) {
+        let f = find(&args(list)).unwrap();
+        (f.command.path(), f.args)
+    }
+
+    #[test]
+    fn finds_commands_between_flags() {
+        let op = "atlas api programmaticApiKeys createOrgApiKey";
+        let cases: &[(&[&str], &str, &[&str])] = &[
+            (&[], "atlas", &[]),
+            (&["api"], "atlas api", &[]),
+            (
+                &[
+                    "api",
+                    "programmaticApiKeys",
+                    "createOrgApiKey",
+                    "--orgId",
+                    "x",
+                ],
+                op,
+                &["--orgId", "x"],
+            ),
+            (
+                &[
+                    "-P",
+                    "p",
+                    "api",
+                    "-D",
+                    "programmaticApiKeys",
+                    "createOrgApiKey",
+                ],
+                op,
+                &["-P", "p", "-D"],
+            ),
+            (
+                &[
+                    "api",
+                    "programmaticApiKeys",
+                    "createOrgApiKeyAccessListEntry",
+                ],
+                "atlas api programmaticApiKeys createOrgAccessEntry",
+                &[],
+            ),
+            (
+                &["api", "programmaticApiKeys", "nope", "--orgId", "x"],
+                "atlas api programmaticApiKeys",
+                &["nope", "--orgId", "x"],
+            ),
+            (&["completion", "bash"], "atlas completion bash", &[]),
+            (&["help", "api"], "atlas help", &["api"]),
+        ];
+        for (argv, path, rest) in cases {
+            assert_eq!(found(argv), (path.to_string(), args(rest)), "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_root_commands_suggest_like_cobra() {
+        let err = |list: &[&str]| find(&args(list)).err().unwrap();
+        assert_eq!(
+            err(&["apj"]),
+            "unknown command \"apj\" for \"atlas\"\n\nDid you mean this?\n\tapi\n"
+        );
+        assert_eq!(err(&["foo"]), "unknown command \"foo\" for \"atlas\"");
+        assert_eq!(
+            err(&["comp"]),
+            "unknown command \"comp\" for \"atlas\"\n\nDid you mean this?\n\tcompletion\n"
+        );
+        assert!(find(&args(&["--bogus", "foo"])).is_ok());
+    }
+
+    #[test]
+    fn levenshtein_counts_edits() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "api"), 3);
+        assert_eq!(levenshtein("apo", "api"), 1);
+    }
+}

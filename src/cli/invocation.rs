@@ -1,0 +1,413 @@
+//! From argv to what the user asked for: help or version text to print, or an operation to
+//! run with its flags; then, with the profile, the `CommandRequest` — untouched `orgId`,
+//! `groupId` and `--version` filled from the profile, the version warnings, the required
+//! flags checked — in the reference's order.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::api::operations::{Operation, Version};
+use crate::api::request::CommandRequest;
+use crate::cli::command::{self, Command};
+use crate::cli::flags::ParsedFlags;
+use crate::cli::help;
+use crate::config::Profile;
+
+/// What argv asks for.
+pub enum Invocation {
+    /// Text for stdout (help, version, a completion script); exit 0.
+    Print(Vec<u8>),
+    /// Text for stderr, exit 0 (cobra's "Unknown help topic").
+    PrintError(String),
+    /// An operation to run.
+    Run(OperationArgs),
+}
+
+/// An operation and the flags given to it.
+pub struct OperationArgs {
+    pub operation: &'static Operation,
+    pub flags: ParsedFlags,
+}
+
+impl OperationArgs {
+    pub fn profile(&self) -> Option<&str> {
+        self.flags.get("profile")
+    }
+
+    pub fn debug(&self) -> bool {
+        self.flags.is_true("debug")
+    }
+}
+
+/// Parses argv (without the program name).
+pub fn parse(argv: &[String]) -> Result<Invocation> {
+    if let Some((first, rest)) = argv.split_first()
+        && first == crate::cli::completion::HIDDEN_COMMAND
+    {
+        return Ok(Invocation::Print(crate::cli::completion::hidden_command(
+            rest,
+        )));
+    }
+    let found = command::find(argv).map_err(|e| anyhow!(e))?;
+    let flags = found.command.flags().parse(&found.args)?;
+    let text = |s: String| Ok(Invocation::Print(s.into_bytes()));
+    if flags.is_true("help") {
+        return text(help::help(found.command));
+    }
+    if found.command == Command::Root && flags.is_true("version") {
+        return text(help::version());
+    }
+    match found.command {
+        Command::Operation(operation) => Ok(Invocation::Run(OperationArgs { operation, flags })),
+        Command::CompletionShell(shell) => match flags.positional.first() {
+            // cobra's shell commands take no arguments.
+            Some(extra) => bail!(
+                "unknown command {} for {}",
+                crate::support::quote::go_quote(extra),
+                crate::support::quote::go_quote(&found.command.path())
+            ),
+            None => Ok(Invocation::Print(crate::cli::completion::script(shell))),
+        },
+        Command::Help => match command::find(&flags.positional) {
+            Ok(topic) => text(help::help(topic.command)),
+            Err(_) => Ok(Invocation::PrintError(format!(
+                "Unknown help topic [{}]\n{}",
+                flags
+                    .positional
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                help::usage(Command::Root)
+            ))),
+        },
+        other => text(help::help(other)),
+    }
+}
+
+/// The profile properties that fill untouched flags (Go `internal/cli/api/profile.go`).
+const PROFILE_FILLED: [(&str, &str); 3] = [
+    ("groupId", "project_id"),
+    ("orgId", "org_id"),
+    ("version", "api_version"),
+];
+
+/// Builds the request description: profile filling, warnings, required flags.
+pub fn command_request(
+    args: OperationArgs,
+    profile: &Profile,
+    warnings: &mut dyn Write,
+) -> Result<CommandRequest> {
+    let OperationArgs {
+        operation,
+        mut flags,
+    } = args;
+    let flag_set = Command::Operation(operation).flags();
+    for (flag, property) in PROFILE_FILLED {
+        if let Some(def) = flag_set.lookup(flag)
+            && !flags.changed(flag)
+            && let Some(value) = profile.get(property)
+        {
+            flags.set(def.name, value);
+        }
+    }
+    let version = select_version(operation, &flags, warnings);
+    let missing: Vec<&str> = operation
+        .parameters()
+        .filter(|p| p.required && !flags.changed(p.name))
+        .map(|p| p.name)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        bail!("required flag(s) \"{}\" not set", missing.join("\", \""));
+    }
+    let parameters: BTreeMap<&'static str, String> = operation
+        .parameters()
+        .filter_map(|p| flags.get(p.name).map(|v| (p.name, v.to_string())))
+        .collect();
+    Ok(CommandRequest {
+        operation,
+        parameters,
+        version,
+        output: flags
+            .get("output")
+            .unwrap_or(operation.default_version().response_content_types[0])
+            .to_string(),
+        output_file: flags.get("outputFile").map(str::to_string),
+        file: flags.get("file").map(str::to_string),
+    })
+}
+
+const PIN_HINT: &str = "consider pinning a version to ensure consisentcy when updating the CLI";
+
+/// The version to use, with the reference's warnings (typo included) on stderr.
+fn select_version(
+    operation: &'static Operation,
+    flags: &ParsedFlags,
+    warnings: &mut dyn Write,
+) -> &'static Version {
+    let default = operation.default_version();
+    let Some(asked) = flags.get("version") else {
+        let _ = writeln!(
+            warnings,
+            "warning: using default API version '{}'; {PIN_HINT}",
+            default.version
+        );
+        return default;
+    };
+    match operation.version(asked).filter(|_| is_version_name(asked)) {
+        Some(version) => version,
+        None => {
+            let _ = writeln!(
+                warnings,
+                "warning: version '{asked}' is not supported for this endpoint, using default API version '{}'; {PIN_HINT}",
+                default.version
+            );
+            default
+        }
+    }
+}
+
+/// `YYYY-MM-DD`, `YYYY-MM-DD.upcoming` or `preview`.
+fn is_version_name(s: &str) -> bool {
+    if s == "preview" {
+        return true;
+    }
+    let date = s.strip_suffix(".upcoming").unwrap_or(s);
+    let b = date.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+#[allow(clippy::type_complexity)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigFile, Env};
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn run_args(list: &[&str]) -> OperationArgs {
+        match parse(&args(list)).unwrap() {
+            Invocation::Run(run) => run,
+            _ => panic!("not an operation: {list:?}"),
+        }
+    }
+
+    fn profile(env: &[(&str, &str)]) -> Profile {
+        let path = std::path::Path::new("/nonexistent/atlascli/config.toml");
+        ConfigFile::load(path)
+            .unwrap()
+            .profile(None, &Env::from_pairs(env.iter().copied()), &mut Vec::new())
+            .unwrap()
+    }
+
+    fn request(list: &[&str], env: &[(&str, &str)]) -> (Result<CommandRequest>, String) {
+        let mut warnings = Vec::new();
+        let result = command_request(run_args(list), &profile(env), &mut warnings);
+        (result, String::from_utf8(warnings).unwrap())
+    }
+
+    const OP: [&str; 3] = ["api", "programmaticApiKeys", "createOrgApiKey"];
+    const REMINDER: &str = "warning: using default API version '2023-01-01'; consider pinning a version to ensure consisentcy when updating the CLI\n";
+
+    #[test]
+    fn fills_untouched_flags_from_the_profile() {
+        let (cmd, warnings) = request(&OP, &[("MONGODB_ATLAS_ORG_ID", "fromenv")]);
+        assert_eq!(cmd.unwrap().parameters["orgId"], "fromenv");
+        assert_eq!(warnings, REMINDER);
+        let mut list = OP.to_vec();
+        list.extend(["--orgId", "flag", "--version", "2023-01-01"]);
+        let (cmd, warnings) = request(&list, &[("MONGODB_ATLAS_ORG_ID", "fromenv")]);
+        assert_eq!(cmd.unwrap().parameters["orgId"], "flag");
+        assert_eq!(warnings, "");
+        let (_, warnings) = request(
+            &OP,
+            &[
+                ("MONGODB_ATLAS_ORG_ID", "o"),
+                ("MONGODB_ATLAS_API_VERSION", "2023-01-01"),
+            ],
+        );
+        assert_eq!(warnings, "");
+    }
+
+    #[test]
+    fn warns_about_unsupported_versions_and_falls_back() {
+        for version in ["2020-01-01", "latest", "2023-1-01"] {
+            let mut list = OP.to_vec();
+            list.extend(["--orgId", "o", "--version", version]);
+            let (cmd, warnings) = request(&list, &[]);
+            assert_eq!(cmd.unwrap().version.version, "2023-01-01");
+            assert_eq!(
+                warnings,
+                format!(
+                    "warning: version '{version}' is not supported for this endpoint, using default API version '2023-01-01'; consider pinning a version to ensure consisentcy when updating the CLI\n"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn required_flags_are_checked_after_the_warnings() {
+        let (cmd, warnings) = request(&OP, &[]);
+        assert_eq!(
+            cmd.unwrap_err().to_string(),
+            "required flag(s) \"orgId\" not set"
+        );
+        assert_eq!(warnings, REMINDER);
+        let (cmd, _) = request(&["api", "programmaticApiKeys", "getOrgAccessEntry"], &[]);
+        assert_eq!(
+            cmd.unwrap_err().to_string(),
+            "required flag(s) \"apiUserId\", \"ipAddress\", \"orgId\" not set"
+        );
+        let (cmd, _) = request(
+            &[
+                "api",
+                "programmaticApiKeys",
+                "listGroupApiKeys",
+                "--projectId",
+                "p",
+            ],
+            &[],
+        );
+        assert_eq!(cmd.unwrap().parameters["groupId"], "p");
+    }
+
+    #[test]
+    fn query_flags_are_sent_only_when_set() {
+        let mut list = OP.to_vec();
+        list.extend([
+            "--orgId=o",
+            "--pretty=false",
+            "-o",
+            "{{.id}}",
+            "--outputFile",
+            "k.json",
+            "--file",
+            "f",
+        ]);
+        let (cmd, _) = request(&list, &[]);
+        let cmd = cmd.unwrap();
+        assert_eq!(
+            cmd.parameters.get("pretty").map(String::as_str),
+            Some("false")
+        );
+        assert!(!cmd.parameters.contains_key("envelope"));
+        assert_eq!(cmd.output, "{{.id}}");
+        assert_eq!(cmd.output_file.as_deref(), Some("k.json"));
+        assert_eq!(cmd.file.as_deref(), Some("f"));
+    }
+
+    #[test]
+    fn help_version_and_unknown_operations_print() {
+        for list in [
+            &["--help"][..],
+            &[],
+            &["api"],
+            &["api", "programmaticApiKeys", "nope"],
+            &["api", "programmaticApiKeys", "createOrgApiKey", "-h"],
+            &["-v"],
+            &["help", "api"],
+            &["completion"],
+        ] {
+            assert!(
+                matches!(parse(&args(list)).unwrap(), Invocation::Print(_)),
+                "{list:?}"
+            );
+        }
+        assert!(matches!(
+            parse(&args(&["help", "nope"])).unwrap(),
+            Invocation::PrintError(_)
+        ));
+        let err = |list: &[&str]| parse(&args(list)).err().unwrap().to_string();
+        assert_eq!(
+            err(&["api", "programmaticApiKeys", "nope", "--orgId", "x"]),
+            "unknown flag: --orgId"
+        );
+        assert_eq!(
+            err(&["api", "programmaticApiKeys", "getOrgApiKey", "--file", "x"]),
+            "unknown flag: --file"
+        );
+        assert_eq!(err(&["api", "--version"]), "unknown flag: --version");
+    }
+
+    #[test]
+    fn random_command_lines_never_panic() {
+        let pieces = [
+            "api",
+            "programmaticApiKeys",
+            "createOrgApiKey",
+            "listOrgApiKeys",
+            "help",
+            "completion",
+            "bash",
+            "--orgId",
+            "--orgId=",
+            "-o",
+            "-P",
+            "-Pname",
+            "-D",
+            "-h",
+            "--help",
+            "-v",
+            "--",
+            "-",
+            "--pretty",
+            "--pretty=x",
+            "--itemsPerPage",
+            "0x",
+            "--file",
+            "-oP",
+            "---x",
+            "--=",
+            "x",
+            "é",
+            "createOrgAccessEntry",
+            "--projectId",
+            "-Dh",
+            "-x",
+        ];
+        let mut rng = crate::support::fuzzing::Rng::new(3);
+        let env = Env::from_pairs([("MONGODB_ATLAS_ORG_ID", "a0123456789abcdef012345a")]);
+        let path = std::path::Path::new("/nonexistent/config.toml");
+        for _ in 0..crate::support::fuzzing::iterations(5_000) {
+            let argv: Vec<String> = (0..rng.below(8))
+                .map(|_| rng.pick(&pieces).to_string())
+                .collect();
+            if let Ok(Invocation::Run(run)) = parse(&argv) {
+                let profile =
+                    ConfigFile::load(path)
+                        .unwrap()
+                        .profile(run.profile(), &env, &mut Vec::new());
+                if let Ok(profile) = profile {
+                    let _ = command_request(run, &profile, &mut Vec::new());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn version_names_follow_the_reference_pattern() {
+        for ok in ["2023-01-01", "2025-03-12.upcoming", "preview"] {
+            assert!(is_version_name(ok), "{ok}");
+        }
+        for bad in [
+            "2023-01-1",
+            "v2023-01-01",
+            "2023/01/01",
+            "",
+            "2023-01-01.preview",
+        ] {
+            assert!(!is_version_name(bad), "{bad}");
+        }
+    }
+}

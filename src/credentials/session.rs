@@ -1,0 +1,190 @@
+//! Sends the command's request with the profile's credentials: unsigned, by HTTP digest for
+//! API keys, or with a bearer token for service accounts (cached, else fetched — D9) and user
+//! logins (refreshed when expired, rotated tokens saved — D3). Refusals by a token endpoint
+//! become the messages of D13.
+
+use anyhow::{Result, anyhow};
+use reqwest::StatusCode;
+
+use crate::api::response::CommandResponse;
+use crate::credentials::Credentials;
+use crate::credentials::oauth::{self, Refusal, TokenKind};
+use crate::credentials::token_store::{Source, TokenStore};
+use crate::support::secret::Secret;
+use crate::transport::executor::{Executor, Signing, describe};
+use crate::transport::retry::Policy;
+
+/// Where the credentials came from, for the hints that follow a refusal (D13), and how long
+/// a run waits for another one's token lock (D14: at most the HTTP timeout).
+pub struct Origin {
+    pub profile: String,
+    pub config_path: String,
+    pub lock_wait: std::time::Duration,
+}
+
+/// Sends the request as the credentials require; the last answer or failure is the result.
+pub async fn send(
+    executor: &Executor,
+    request: reqwest::Request,
+    credentials: &Credentials,
+    origin: &Origin,
+) -> Result<CommandResponse> {
+    match credentials {
+        Credentials::None => executor.send(request, Signing::None, Policy::Api).await,
+        Credentials::ApiKeys { public, private } => {
+            executor
+                .send(request, Signing::Digest(public, private), Policy::Api)
+                .await
+        }
+        Credentials::ServiceAccount {
+            client_id,
+            client_secret,
+            token_url,
+            cache,
+        } => {
+            let fetch = || async {
+                let request =
+                    oauth::client_credentials_request(token_url, client_id, client_secret)?;
+                // D14: before waiting out a 429, look whether another run got the token.
+                let cached = || cache.load().is_some();
+                let fetched = token(
+                    executor,
+                    request,
+                    TokenKind::ClientCredentials,
+                    origin,
+                    &cached,
+                )
+                .await?;
+                let Some(token) = fetched else {
+                    return cache
+                        .load()
+                        .ok_or_else(|| anyhow!("the cached token disappeared"));
+                };
+                if let Some(lifetime) = token.expires_in {
+                    cache.store(&token.access_token, lifetime);
+                }
+                Ok::<_, anyhow::Error>(token.access_token)
+            };
+            let (token, from_cache) = match cache.load() {
+                Some(token) => (token, true),
+                None => {
+                    // D14: one run asks for the token; the others wait, then read the cache.
+                    let _lock = cache.lock(origin.lock_wait);
+                    match cache.load() {
+                        Some(token) => (token, true),
+                        None => (fetch().await?, false),
+                    }
+                }
+            };
+            let again = request.try_clone();
+            let response = executor
+                .send(request, Signing::Bearer(&token), Policy::Api)
+                .await?;
+            match again {
+                // D9: a refused cached token is dropped, and the request sent once more.
+                Some(again) if from_cache && response.status == StatusCode::UNAUTHORIZED => {
+                    cache.remove();
+                    let fresh = fetch().await?;
+                    executor
+                        .send(again, Signing::Bearer(&fresh), Policy::Api)
+                        .await
+                }
+                _ => Ok(response),
+            }
+        }
+        Credentials::UserAccount {
+            access_token,
+            refresh_token,
+            client_id,
+            refresh_url,
+            store,
+        } => {
+            let expired = oauth::jwt_expired(access_token.expose()).map_err(anyhow::Error::msg)?;
+            let token = if expired {
+                refreshed(
+                    executor,
+                    client_id,
+                    refresh_url,
+                    refresh_token,
+                    store,
+                    origin,
+                )
+                .await?
+            } else {
+                access_token.clone()
+            };
+            executor
+                .send(request, Signing::Bearer(&token), Policy::Api)
+                .await
+        }
+    }
+}
+
+/// A fresh access token for a user login whose token expired (DECISIONS D14). Under the lock
+/// beside the config file the tokens are read again: if another run already refreshed them,
+/// its access token is used; otherwise this run refreshes and saves the rotated pair before
+/// letting go. Tokens from the environment cannot be saved or coordinated: a warning.
+async fn refreshed(
+    executor: &Executor,
+    client_id: &str,
+    refresh_url: &reqwest::Url,
+    refresh_token: &Secret<String>,
+    store: &TokenStore,
+    origin: &Origin,
+) -> Result<Secret<String>> {
+    // A refresh token from the environment cannot be coordinated with other runs.
+    let coordinated = store.refresh_source != Source::Environment;
+    let _lock = coordinated.then(|| store.lock(origin.lock_wait)).flatten();
+    let mut refresh_token = refresh_token.clone();
+    if coordinated && let Some((access, refresh)) = store.reload() {
+        if oauth::jwt_expired(access.expose()) == Ok(false) {
+            return Ok(access);
+        }
+        refresh_token = refresh;
+    }
+    let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
+    let token = token(executor, request, TokenKind::Refresh, origin, &|| false)
+        .await?
+        .expect("a refresh is never given up");
+    if store.any_from_environment() {
+        eprintln!("{}", store.unsaved_warning());
+    }
+    if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {
+        eprintln!("warning: the refreshed tokens were not saved: {e:#}");
+    }
+    Ok(token.access_token)
+}
+
+/// Sends a token request (retrying only a 429 or a refused connection) and reads the token.
+async fn token(
+    executor: &Executor,
+    request: reqwest::Request,
+    kind: TokenKind,
+    origin: &Origin,
+    given_up: &dyn Fn() -> bool,
+) -> Result<Option<oauth::Token>> {
+    let what = describe(&request);
+    let Some(response) = executor
+        .send_unless(request, Signing::None, Policy::Token, given_up)
+        .await?
+    else {
+        return Ok(None);
+    };
+    oauth::parse_token_response(response.status, &response.body, kind)
+        .map_err(|refusal| match refusal {
+            Refusal::Unauthorized => {
+                anyhow!(oauth::unauthorized_message(
+                    &origin.profile,
+                    &origin.config_path
+                ))
+            }
+            Refusal::SessionExpired => {
+                anyhow!(oauth::session_expired_message(
+                    &origin.profile,
+                    &origin.config_path
+                ))
+            }
+            Refusal::Other(reason) => anyhow!("{what}: {reason}"),
+        })
+        .map(Some)
+}

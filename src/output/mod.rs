@@ -1,0 +1,105 @@
+//! What the command prints: the response body byte for byte, or a Go template of it, on
+//! stdout or into `--outputFile`; then the reference's error for a non-2xx answer.
+//!
+//! A POST's 2xx answer may hold a private key that cannot be asked for again (DECISIONS
+//! D16): while it is being delivered it is held for the interrupt watcher, SIGPIPE is
+//! ignored (a reader that closed the pipe is a write error, not a silent death), and if the
+//! template or the write fails, the raw answer is saved and the error says where.
+
+pub mod destination;
+pub mod response_archive;
+pub mod template;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::api::request::CommandRequest;
+use crate::api::response::CommandResponse;
+use crate::output::destination::Destination;
+use crate::support::error::SERVER_RETURNED_ERROR;
+
+/// The response format to ask for: a template reads JSON; anything else is asked for as is.
+pub fn response_format(output: &str) -> &str {
+    if template::is_template(output) {
+        "json"
+    } else {
+        output
+    }
+}
+
+/// Reports a template that cannot parse before the request is sent (the reference sends it,
+/// and a created key's private key is then lost to the template error).
+pub fn check_template(output: &str) -> Result<()> {
+    if template::is_template(output) {
+        template::check(output).map_err(|e| anyhow!("error formatting output\n{e}"))?;
+    }
+    Ok(())
+}
+
+/// Whether this command's answer must never be lost: a POST's (it may create a key).
+pub fn keeps_answer(command: &CommandRequest) -> bool {
+    command.operation.method == crate::api::operations::Method::Post
+}
+
+/// Writes the answer where the user asked; a non-2xx answer is written, then reported.
+pub fn deliver(
+    command: &CommandRequest,
+    response: CommandResponse,
+    destination: Destination,
+) -> Result<()> {
+    let success = response.is_success();
+    let body = Arc::new(response.body);
+    let keep = success && keeps_answer(command);
+    if keep {
+        crate::support::interrupt::hold_answer(
+            command.operation.command_name,
+            Arc::clone(&body),
+            response_archive::report,
+        );
+        ignore_sigpipe();
+    }
+    let delivered = if success && template::is_template(&command.output) {
+        template::format(&command.output, &body)
+            .map_err(|e| anyhow!("error formatting output\n{e}"))
+            .and_then(|text| destination.write(&text))
+    } else {
+        destination.write(&body)
+    };
+    let saved = if keep {
+        crate::support::interrupt::take_answer()
+    } else {
+        None
+    };
+    match (delivered, saved) {
+        (Err(error), Some((operation, body, save))) => {
+            Err(anyhow!("{error:#}\n{}", save(operation, &body)))
+        }
+        (Err(error), None) => Err(error),
+        (Ok(()), _) if !success => bail!(SERVER_RETURNED_ERROR),
+        (Ok(()), _) => Ok(()),
+    }
+}
+
+/// Writes help, version or completion text to stdout (a closed pipe ends the process like
+/// SIGPIPE ends Go's).
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| {
+            anyhow!(
+                "write /dev/stdout: {}",
+                crate::support::error::os_error_text(&e)
+            )
+        })
+}
+
+fn ignore_sigpipe() {
+    // SAFETY: changing a signal disposition; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}

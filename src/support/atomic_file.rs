@@ -1,0 +1,238 @@
+//! Writing a file so that no reader ever sees half of it: a temporary file in the final
+//! file's folder — `.<name>.<random>.tmp`, created 0600 with `O_EXCL` and registered for
+//! removal on interrupt in one step — written, fsynced and renamed over the final name.
+//! Also the rules for reaching the final name: symbolic links are followed only as the
+//! kernel's `protected_symlinks` would follow them, and an existing file keeps its mode only
+//! when the running user owns it (DECISIONS D15).
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+
+use crate::support::error::os_error_text;
+
+/// How many symbolic links are followed before giving up, as the kernel does.
+const MAX_SYMLINKS: usize = 40;
+
+/// A temporary file waiting to be renamed over its final name; removed if dropped unused.
+pub struct PendingFile {
+    temp: PathBuf,
+    file: Option<File>,
+    target: PathBuf,
+    mode: u32,
+}
+
+impl PendingFile {
+    /// Creates the temporary file beside `target` (the final path, links already resolved),
+    /// which will get permission bits `mode` once written.
+    pub fn create(target: &Path, mode: u32) -> io::Result<PendingFile> {
+        let dir = folder_of(target);
+        let name = target
+            .file_name()
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EISDIR))?;
+        let mut attempt = 0u32;
+        loop {
+            let mut temp_name = OsString::from(".");
+            temp_name.push(name);
+            temp_name.push(format!(".{:016x}.tmp", crate::support::random::u64()));
+            let temp = dir.join(temp_name);
+            let created = crate::support::interrupt::create_tracked(&temp, |path| {
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(path)
+            });
+            match created {
+                Ok(file) => {
+                    return Ok(PendingFile {
+                        temp,
+                        file: Some(file),
+                        target: target.to_path_buf(),
+                        mode: mode & 0o7777,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Writes `bytes`, sets the mode, syncs and renames over the final name.
+    pub fn commit(mut self, bytes: &[u8]) -> io::Result<()> {
+        let mut file = self.file.take().expect("a pending file is committed once");
+        file.write_all(bytes)?;
+        if self.mode != 0o600 {
+            file.set_permissions(fs::Permissions::from_mode(self.mode))?;
+        }
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&self.temp, &self.target)?;
+        crate::support::interrupt::untrack(&self.temp);
+        self.temp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.temp);
+            crate::support::interrupt::untrack(&self.temp);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file (links followed by the rule of
+/// [`resolve_links`]; an existing file's mode kept when the running user owns it). Errors
+/// read `open <path>: <reason>` or `write <path>: <reason>`.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = path.display();
+    let open_failed = |e: io::Error| anyhow!("open {shown}: {}", os_error_text(&e));
+    let target = resolve_links(path).map_err(open_failed)?;
+    let mode = kept_mode(&target).map_err(open_failed)?;
+    let pending = PendingFile::create(&target, mode).map_err(open_failed)?;
+    pending
+        .commit(bytes)
+        .map_err(|e| anyhow!("write {shown}: {}", os_error_text(&e)))
+}
+
+/// The mode a rewritten file gets: its own permission bits when the running user owns it,
+/// else (and for a new file) 0600.
+pub fn kept_mode(target: &Path) -> io::Result<u32> {
+    match fs::metadata(target) {
+        Ok(meta) if meta.uid() == effective_uid() => Ok(meta.mode() & 0o7777),
+        Ok(_) => Ok(0o600),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0o600),
+        Err(e) => Err(e),
+    }
+}
+
+/// Follows the symbolic links at the end of `path` to the name that will really be written,
+/// but only those the kernel's `protected_symlinks` rule would follow, whatever the host's
+/// sysctl says: a link owned by the running user, or in a folder that is not sticky and
+/// world-writable, or owned by that folder's owner. Any other link is `permission denied`.
+pub fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_SYMLINKS {
+        let meta = match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => meta,
+            _ => return Ok(current),
+        };
+        let folder = fs::metadata(folder_of(&current))?;
+        let shared_sticky = folder.mode() & 0o1002 == 0o1002;
+        if !(meta.uid() == effective_uid() || !shared_sticky || meta.uid() == folder.uid()) {
+            return Err(io::Error::from_raw_os_error(libc::EACCES));
+        }
+        let link = fs::read_link(&current)?;
+        current = match current.parent() {
+            Some(parent) if link.is_relative() => parent.join(link),
+            _ => link,
+        };
+    }
+    Err(io::Error::from_raw_os_error(libc::ELOOP))
+}
+
+/// The folder a path's last component lives in (`.` for a bare name).
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    }
+
+    #[test]
+    fn new_files_are_private_and_own_files_keep_their_mode() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let new = dir.join("new.json");
+        write_file(&new, b"{}").unwrap();
+        assert_eq!(fs::read(&new).unwrap(), b"{}");
+        assert_eq!(fs::metadata(&new).unwrap().mode() & 0o777, 0o600);
+
+        let old = dir.join("old.json");
+        fs::write(&old, b"previous content that is longer").unwrap();
+        fs::set_permissions(&old, fs::Permissions::from_mode(0o640)).unwrap();
+        write_file(&old, b"new").unwrap();
+        assert_eq!(fs::read(&old).unwrap(), b"new");
+        assert_eq!(fs::metadata(&old).unwrap().mode() & 0o777, 0o640);
+        assert!(leftovers(dir).is_empty());
+    }
+
+    #[test]
+    fn own_symlinks_are_followed_and_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let real = dir.join("real.json");
+        fs::write(&real, b"old").unwrap();
+        let link = dir.join("link.json");
+        std::os::unix::fs::symlink("real.json", &link).unwrap();
+        write_file(&link, b"via link").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"via link");
+    }
+
+    #[test]
+    fn a_parent_that_is_a_file_fails_cleanly() {
+        let temp = tempfile::tempdir().unwrap();
+        let blocker = temp.path().join("blocker");
+        fs::write(&blocker, b"x").unwrap();
+        let target = blocker.join("out.json");
+        let err = write_file(&target, b"{}").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("open {}: not a directory", target.display())
+        );
+        assert_eq!(fs::read(&blocker).unwrap(), b"x");
+    }
+
+    #[test]
+    fn symlink_loops_fail_cleanly() {
+        let temp = tempfile::tempdir().unwrap();
+        let a = temp.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", temp.path().join("b")).unwrap();
+        let err = write_file(&a, b"x").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("open {}: too many levels of symbolic links", a.display())
+        );
+    }
+
+    #[test]
+    fn a_pending_file_dropped_unused_leaves_nothing() {
+        let temp = tempfile::tempdir().unwrap();
+        let pending = PendingFile::create(&temp.path().join("out.json"), 0o600).unwrap();
+        assert_eq!(leftovers(temp.path()).len(), 1);
+        drop(pending);
+        assert!(leftovers(temp.path()).is_empty());
+        assert!(!temp.path().join("out.json").exists());
+    }
+}

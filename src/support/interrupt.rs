@@ -1,0 +1,103 @@
+//! Every way a run can be stopped from outside — SIGINT (Ctrl-C), SIGTERM, SIGHUP (a closed
+//! terminal or SSH session) and SIGQUIT — at any moment of a run: the signals are blocked in
+//! every thread and taken by one watcher thread, which removes any temporary file still being
+//! written, saves a created key's answer that has not been delivered yet, prints
+//! `Error: interrupted` and exits 1, like every failure.
+//!
+//! The list of temporary files is held under one lock, taken both to create-and-register a
+//! file and by the watcher until the process ends: a file is either not created yet, or
+//! created and registered, whenever the watcher looks.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The signals that stop a run.
+const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// Temporary files being written right now, removed if the run is interrupted.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A POST's 2xx answer that arrived and is not delivered yet (it may hold a new private key
+/// that cannot be asked for again), with the operation's name.
+static ANSWER: Mutex<Option<HeldAnswer>> = Mutex::new(None);
+
+/// The operation's primary name, its raw answer, and how to save it (returning the line that
+/// says where it went).
+pub type HeldAnswer = (&'static str, Arc<Vec<u8>>, fn(&str, &[u8]) -> String);
+
+/// Starts watching for the signals. Call it first, before any other thread starts, so that
+/// every thread inherits the blocked signals.
+pub fn watch() {
+    // SAFETY: plain signal-set manipulation on a zeroed, then initialised, sigset_t.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signal in SIGNALS {
+            libc::sigaddset(&mut set, signal);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    let spawned = std::thread::Builder::new()
+        .name("interrupt".into())
+        .spawn(move || {
+            let mut signal = 0;
+            // SAFETY: waits for one of the blocked signals in `set`.
+            if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+                stop();
+            }
+        });
+    if spawned.is_err() {
+        // No watcher: let the signals act as they normally do.
+        // SAFETY: unblocks the signals blocked above.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The run was interrupted: clean up, save an undelivered answer, report, exit. The lock on
+/// the temporary files is held until the process is gone, so no new one can appear.
+fn stop() -> ! {
+    let mut pending = lock(&PENDING);
+    for path in pending.drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+    let saved = take_answer().map(|(operation, body, save)| save(operation, &body));
+    match saved {
+        Some(line) => eprintln!("Error: interrupted\n{line}"),
+        None => eprintln!("Error: interrupted"),
+    }
+    std::process::exit(crate::support::error::FAILURE);
+}
+
+/// Creates a temporary file with `create` and registers it for removal, as one step that an
+/// interrupt cannot split.
+pub fn create_tracked<T>(
+    path: &Path,
+    create: impl FnOnce(&Path) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut pending = lock(&PENDING);
+    let created = create(path)?;
+    pending.push(path.to_path_buf());
+    Ok(created)
+}
+
+/// The temporary file is gone (renamed or removed): forget it.
+pub fn untrack(path: &Path) {
+    lock(&PENDING).retain(|p| p != path);
+}
+
+/// Keeps a POST's answer until it is delivered, so that an interrupt saves it.
+pub fn hold_answer(operation: &'static str, body: Arc<Vec<u8>>, save: fn(&str, &[u8]) -> String) {
+    *lock(&ANSWER) = Some((operation, body, save));
+}
+
+/// The held answer, taken by whoever must now save it (or by delivery, once it succeeded).
+pub fn take_answer() -> Option<HeldAnswer> {
+    lock(&ANSWER).take()
+}
+
+fn lock<T>(mutex: &'static Mutex<T>) -> MutexGuard<'static, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,324 @@
+//! The only network code: builds the HTTP client and sends the command's request — one
+//! exchange (a request, or the two legs of a digest handshake), retried by the rules of
+//! DECISIONS D5 — returning the final status and body.
+//!
+//! Network failures become one line naming the method, the URL and the cause (D12); each
+//! retry prints one warning line; `--debug` dumps every request and response, redacted (D8).
+//! Redirects are never followed (D17) and no body is read past 64 MiB (D18).
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::api::response::CommandResponse;
+use crate::support::secret::Secret;
+use crate::transport::digest::{self, Challenge};
+use crate::transport::dump::Dumper;
+use crate::transport::network_error::{Failure, body_cause, error_chain_text, network_cause};
+use crate::transport::proxy::ProxySettings;
+use crate::transport::retry::{
+    MAX_RETRIES, Policy, Resend, backoff, retry_after, should_retry_failure, should_retry_status,
+};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How one attempt is signed.
+#[derive(Clone, Copy)]
+pub enum Signing<'a> {
+    None,
+    Digest(&'a str, &'a Secret<String>),
+    Bearer(&'a Secret<String>),
+}
+
+/// Sends requests: one client, its timeouts, retries and dumps.
+pub struct Executor {
+    client: reqwest::Client,
+    proxies: ProxySettings,
+    timeout_secs: u64,
+    dumper: Option<Dumper>,
+}
+
+impl Executor {
+    /// `https` says whether TLS will be needed: the OS trust store is loaded only then.
+    pub fn new(
+        timeout_secs: u64,
+        proxies: ProxySettings,
+        https: bool,
+        dumper: Option<Dumper>,
+    ) -> Result<Executor> {
+        // One process-wide TLS provider; a second install attempt is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .user_agent(user_agent())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(Duration::from_secs(timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
+        if !https {
+            builder = builder.tls_certs_only(Vec::new());
+        }
+        if !proxies.is_empty() {
+            let for_client = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| for_client.proxy_for(url)));
+        }
+        let client = builder.build().map_err(|e| {
+            if https {
+                anyhow!(
+                    "cannot load TLS trust roots: {} (looked at SSL_CERT_FILE, SSL_CERT_DIR and the system store)",
+                    error_chain_text(&e).trim_start_matches("unexpected error: ")
+                )
+            } else {
+                anyhow!("cannot set up the HTTP client: {}", error_chain_text(&e))
+            }
+        })?;
+        Ok(Executor {
+            client,
+            proxies,
+            timeout_secs,
+            dumper,
+        })
+    }
+
+    /// Sends the request, retrying as the policy allows; the last answer or failure is the
+    /// result.
+    pub async fn send(
+        &self,
+        request: reqwest::Request,
+        signing: Signing<'_>,
+        policy: Policy,
+    ) -> Result<CommandResponse> {
+        let answer = self
+            .send_unless(request, signing, policy, &|| false)
+            .await?;
+        Ok(answer.expect("never given up without a reason"))
+    }
+
+    /// As [`Executor::send`], but before and after each wait for a retry `given_up` is asked
+    /// whether the answer is still needed (a parallel run may have fetched the token
+    /// meanwhile, D14); `Ok(None)` when it was not.
+    pub async fn send_unless(
+        &self,
+        request: reqwest::Request,
+        signing: Signing<'_>,
+        policy: Policy,
+        given_up: &dyn Fn() -> bool,
+    ) -> Result<Option<CommandResponse>> {
+        let method = request.method().clone();
+        let mut retry = 0;
+        loop {
+            let attempt = request
+                .try_clone()
+                .ok_or_else(|| anyhow!("the request body cannot be sent twice"))?;
+            let outcome = self.exchange(attempt, signing).await;
+            let reason = match &outcome {
+                Ok(response) if should_retry_status(response.status, &method, policy) => {
+                    response.status_line()
+                }
+                Err(failure) if should_retry_failure(failure.resend, &method, policy) => {
+                    failure.cause.clone()
+                }
+                _ => return outcome.map(Some).map_err(anyhow::Error::new),
+            };
+            if retry == MAX_RETRIES {
+                return outcome.map(Some).map_err(anyhow::Error::new);
+            }
+            if given_up() {
+                return Ok(None);
+            }
+            retry += 1;
+            let retry_after = outcome.as_ref().ok().and_then(|r| retry_after(&r.headers));
+            let wait = retry_after.unwrap_or_else(|| backoff(retry));
+            eprintln!(
+                "warning: {}: {reason}, retrying in {:.1}s (retry {retry} of {MAX_RETRIES})",
+                describe(&request),
+                wait.as_secs_f64()
+            );
+            tokio::time::sleep(wait).await;
+            if given_up() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// One complete exchange: for digest, the unauthenticated leg, then (on a challenge) the
+    /// signed one, whose answer is final; for a bearer token, one request.
+    async fn exchange(
+        &self,
+        request: reqwest::Request,
+        signing: Signing<'_>,
+    ) -> Result<CommandResponse, Failure> {
+        let what = describe(&request);
+        let (public, private) = match signing {
+            Signing::None => return self.send_once(request).await,
+            Signing::Bearer(token) => {
+                let signed = digest::with_bearer(request, token)
+                    .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
+                return self.send_once(signed).await;
+            }
+            Signing::Digest(public, private) => (public, private),
+        };
+        let first_leg = request.try_clone().ok_or_else(|| {
+            Failure::new(
+                Resend::Never,
+                &what,
+                "the request body cannot be sent twice".into(),
+            )
+        })?;
+        let first = self.send_once(first_leg).await?;
+        let unusable = |reason: String| {
+            Failure::new(
+                Resend::Never,
+                &what,
+                format!("unsupported digest challenge: {reason}"),
+            )
+        };
+        match digest::challenge(first.status, &first.headers) {
+            Ok(Challenge::None) => Ok(first),
+            Ok(Challenge::Digest) => {
+                let answer =
+                    digest::digest_authorization(&request, &first.headers, public, private)
+                        .map_err(unusable)?;
+                self.send_once(digest::with_authorization(request, answer))
+                    .await
+            }
+            Err(reason) => Err(unusable(reason)),
+        }
+    }
+
+    /// Sends one request and reads its whole body (at most [`MAX_BODY`] bytes after
+    /// decoding, into one buffer). A 3xx answer is a failure: redirects are never followed
+    /// (D17).
+    async fn send_once(&self, request: reqwest::Request) -> Result<CommandResponse, Failure> {
+        let what = describe(&request);
+        self.proxies
+            .check(request.url())
+            .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
+        if let Some(dumper) = &self.dumper {
+            dump(&dumper.request(&request, &user_agent()));
+        }
+        let mut response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| self.failure(&what, &e, false))?;
+        let status = response.status();
+        let version = response.version();
+        let headers = std::mem::take(response.headers_mut());
+        if status.is_redirection() {
+            if let Some(dumper) = &self.dumper {
+                dump(&dumper.response(version, status, &headers, &[]));
+            }
+            return Err(Failure::new(
+                Resend::Never,
+                &what,
+                redirect_cause(status, &headers),
+            ));
+        }
+        let too_large = || Failure::new(Resend::Never, &what, TOO_LARGE.to_string());
+        let announced = response.content_length().unwrap_or(0);
+        if announced > MAX_BODY as u64 {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(announced as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.failure(&what, &e, true))?
+        {
+            if chunk.len() > MAX_BODY - body.len() {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if let Some(dumper) = &self.dumper {
+            dump(&dumper.response(version, status, &headers, &body));
+        }
+        Ok(CommandResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn failure(&self, what: &str, error: &reqwest::Error, reading_body: bool) -> Failure {
+        let (resend, cause) = if error.is_timeout() {
+            let secs = if error.is_connect() {
+                CONNECT_TIMEOUT.as_secs()
+            } else {
+                self.timeout_secs
+            };
+            (Resend::Never, format!("timed out after {secs}s"))
+        } else if reading_body {
+            body_cause(error)
+        } else {
+            network_cause(error)
+        };
+        Failure::new(resend, what, cause)
+    }
+}
+
+/// The most a response body may hold after decoding (D18).
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
+
+const TOO_LARGE: &str = "response larger than 64 MiB";
+
+/// `redirected to <location>, not followed` (the location as given, without any
+/// `user:password@`, cut at 200 characters), or `<status line>, not followed` without one.
+fn redirect_cause(status: StatusCode, headers: &HeaderMap) -> String {
+    match headers.get(reqwest::header::LOCATION) {
+        Some(location) => {
+            let location = String::from_utf8_lossy(location.as_bytes());
+            let location = crate::transport::redact::without_userinfo(&location);
+            format!(
+                "redirected to {}, not followed",
+                crate::support::quote::shorten(&location)
+            )
+        }
+        None => format!(
+            "{}, not followed",
+            crate::api::response::status_line(status)
+        ),
+    }
+}
+
+fn dump(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+}
+
+/// `POST http://…/apiKeys`: how a request is named in errors and warnings.
+pub fn describe(request: &reqwest::Request) -> String {
+    format!("{} {}", request.method(), shown_url(request.url()))
+}
+
+/// A URL as messages show it: without any `user:password@` a base URL may carry.
+pub fn shown_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+fn user_agent() -> String {
+    format!(
+        "atlas/{} ({}; {})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_never_show_url_credentials() {
+        let request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://user:s3cret@h:1/api?x=1".parse().unwrap(),
+        );
+        assert_eq!(super::describe(&request), "GET http://h:1/api?x=1");
+    }
+}

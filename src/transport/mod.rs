@@ -1,0 +1,11 @@
+//! The one HTTP client and everything on the wire: sending with retries and timeouts, how a
+//! request is signed (digest, bearer), the failure taxonomy, proxies, and redacted dumps.
+
+pub mod digest;
+pub mod dump;
+pub mod executor;
+pub mod http_date;
+pub mod network_error;
+pub mod proxy;
+pub mod redact;
+pub mod retry;
