@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result};
 
+use atlas::api::request::CommandRequest;
 use atlas::api::response::CommandResponse;
 use atlas::api::{body, preflight, request};
 use atlas::cli::invocation::{self as cli, Invocation};
@@ -12,6 +13,7 @@ use atlas::credentials::Credentials;
 use atlas::credentials::session::{self, Origin};
 use atlas::output::{self, destination::Destination};
 use atlas::support::argv;
+use atlas::support::warnings::Warnings;
 use atlas::support::{error, interrupt};
 use atlas::transport::dump::Dumper;
 use atlas::transport::executor::Executor;
@@ -42,22 +44,21 @@ fn run() -> Result<i32> {
         }
         Invocation::Run(args) => args,
     };
+    let warnings = Warnings::stderr();
     let env = Env::from_process();
     let debug = args.debug();
-    let (profile, timeout_secs) = load_profile(args.profile(), &env)?;
-    let command = cli::command_request(args, &profile, &mut std::io::stderr())?;
-    let body = match command.operation.has_body() {
-        true => Some(body::read_body(command.file.as_deref())?),
-        false => None,
+    let (profile, timeout_secs) = load_profile(args.profile(), &env, &warnings)?;
+    let command = cli::command_request(args, &profile, &mut warnings.clone())?;
+    let body = read_body(&command, &warnings)?;
+    let destination = prepare_output(&command)?;
+    let run = Run {
+        profile: &profile,
+        timeout_secs,
+        env: &env,
+        debug,
+        warnings,
     };
-    preflight::check(&command, body.as_deref(), &mut std::io::stderr())?;
-    let target = command.output_file.as_deref().map(argv::to_path);
-    let destination = Destination::prepare(target.as_deref(), output::keeps_answer(&command))?;
-    output::check_template(&command.output)?;
-    let credentials = Credentials::from_profile(&profile)?;
-    let format = output::response_format(&command.output);
-    let request = request::convert_to_http_request(&profile.base_url(), &command, format, body)?;
-    let response = send(request, &credentials, &profile, timeout_secs, &env, debug)?;
+    let response = send(&command, body, run)?;
     output::deliver(&command, response, destination)?;
     Ok(error::SUCCESS)
 }
@@ -68,43 +69,63 @@ fn argv() -> Vec<String> {
 
 /// Reads the config file and picks the profile (only commands that send a request do this),
 /// with its HTTP timeout.
-fn load_profile(flag: Option<&str>, env: &Env) -> Result<(Profile, u64)> {
+fn load_profile(flag: Option<&str>, env: &Env, warnings: &Warnings) -> Result<(Profile, u64)> {
     let config = ConfigFile::load(&config::config_path(env)?)?;
-    let profile = config.profile(flag, env, &mut std::io::stderr())?;
+    let profile = config.profile(flag, env, &mut warnings.clone())?;
     profile.check_service()?;
     let timeout_secs = profile.http_timeout_secs()?;
     Ok((profile, timeout_secs))
 }
 
-/// Sends the request with the profile's credentials, on a single-threaded runtime.
-fn send(
-    request: reqwest::Request,
-    credentials: &Credentials,
-    profile: &Profile,
+/// The request body (for operations that take one), checked with the request before
+/// anything is sent.
+fn read_body(command: &CommandRequest, warnings: &Warnings) -> Result<Option<Vec<u8>>> {
+    let body = match command.operation.has_body() {
+        true => Some(body::read_body(command.file.as_deref())?),
+        false => None,
+    };
+    preflight::check(command, body.as_deref(), &mut warnings.clone())?;
+    Ok(body)
+}
+
+/// The output target, opened now, and the template, parsed now: both fail before sending.
+fn prepare_output(command: &CommandRequest) -> Result<Destination> {
+    let target = command.output_file.as_deref().map(argv::to_path);
+    let destination = Destination::prepare(target.as_deref(), output::keeps_answer(command))?;
+    output::check_template(&command.output)?;
+    Ok(destination)
+}
+
+/// What the sending stage needs of the run.
+struct Run<'a> {
+    profile: &'a Profile,
     timeout_secs: u64,
-    env: &Env,
+    env: &'a Env,
     debug: bool,
-) -> Result<CommandResponse> {
-    let dumper = debug.then(|| Dumper::new(credentials.secrets()));
+    warnings: Warnings,
+}
+
+/// Sends the request with the profile's credentials, on a single-threaded runtime.
+fn send(command: &CommandRequest, body: Option<Vec<u8>>, run: Run<'_>) -> Result<CommandResponse> {
+    let credentials = Credentials::from_profile(run.profile)?;
+    let format = output::response_format(&command.output);
+    let request = request::convert_to_http_request(&run.profile.base_url(), command, format, body)?;
+    let dumper = run.debug.then(|| Dumper::new(credentials.secrets()));
     let https = std::iter::once(request.url())
         .chain(credentials.oauth_url())
         .any(|url| url.scheme() == "https");
-    let executor = Executor::new(
-        timeout_secs,
-        ProxySettings::from_vars(|name| env.get(name)),
-        https,
-        dumper,
-    )?;
+    let proxies = ProxySettings::from_vars(|name| run.env.get(name));
+    let executor = Executor::new(run.timeout_secs, proxies, https, dumper, run.warnings)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let origin = Origin {
-        profile: profile.name.clone(),
-        config_path: profile.config_path().display().to_string(),
-        lock_wait: std::time::Duration::from_secs(timeout_secs),
+        profile: run.profile.name.clone(),
+        config_path: run.profile.config_path().display().to_string(),
+        lock_wait: std::time::Duration::from_secs(run.timeout_secs),
     };
-    runtime.block_on(session::send(&executor, request, credentials, &origin))
+    runtime.block_on(session::send(&executor, request, &credentials, &origin))
 }
 
 /// Go programs die quietly on a closed stdout pipe; Rust ignores SIGPIPE unless told not to.

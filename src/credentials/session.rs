@@ -46,7 +46,7 @@ pub async fn send(
                 let request =
                     oauth::client_credentials_request(token_url, client_id, client_secret)?;
                 // D14: before waiting out a 429, look whether another run got the token.
-                let cached = || cache.load().is_some();
+                let cached = || cache.load(executor.warnings()).is_some();
                 let fetched = token(
                     executor,
                     request,
@@ -57,20 +57,20 @@ pub async fn send(
                 .await?;
                 let Some(token) = fetched else {
                     return cache
-                        .load()
+                        .load(executor.warnings())
                         .ok_or_else(|| anyhow!("the cached token disappeared"));
                 };
                 if let Some(lifetime) = token.expires_in {
-                    cache.store(&token.access_token, lifetime);
+                    cache.store(&token.access_token, lifetime, executor.warnings());
                 }
                 Ok::<_, anyhow::Error>(token.access_token)
             };
-            let (token, from_cache) = match cache.load() {
+            let (token, from_cache) = match cache.load(executor.warnings()) {
                 Some(token) => (token, true),
                 None => {
                     // D14: one run asks for the token; the others wait, then read the cache.
-                    let _lock = cache.lock(origin.lock_wait);
-                    match cache.load() {
+                    let _lock = cache.lock(origin.lock_wait, executor.warnings());
+                    match cache.load(executor.warnings()) {
                         Some(token) => (token, true),
                         None => (fetch().await?, false),
                     }
@@ -147,10 +147,12 @@ async fn refreshed(
         .await?
         .expect("a refresh is never given up");
     if store.any_from_environment() {
-        eprintln!("{}", store.unsaved_warning());
+        executor.warnings().line(&store.unsaved_warning());
     }
     if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {
-        eprintln!("warning: the refreshed tokens were not saved: {e:#}");
+        executor.warnings().line(&format!(
+            "warning: the refreshed tokens were not saved: {e:#}"
+        ));
     }
     Ok(token.access_token)
 }

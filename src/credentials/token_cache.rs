@@ -18,6 +18,7 @@ use crate::credentials::oauth::now_secs;
 use crate::support::file_lock::FileLock;
 use crate::support::private_dir::{self, Untrusted};
 use crate::support::secret::Secret;
+use crate::support::warnings::Warnings;
 
 /// A cached token is not used in its last minute.
 const MARGIN_SECS: u64 = 60;
@@ -56,12 +57,12 @@ impl TokenCache {
     }
 
     /// A cached token that is still good for more than a minute.
-    pub fn load(&self) -> Option<Secret<String>> {
+    pub fn load(&self, warnings: &Warnings) -> Option<Secret<String>> {
         let base = self.usable_base()?;
         match private_dir::check_existing(base, &["tokens"]) {
             Ok(true) => {}
             Ok(false) => return None,
-            Err(untrusted) => return self.refuse(&untrusted),
+            Err(untrusted) => return self.refuse(&untrusted, warnings),
         }
         let path = self.entry_path(base);
         let mut file = std::fs::OpenOptions::new()
@@ -90,14 +91,14 @@ impl TokenCache {
     }
 
     /// Saves a token that expires in `expires_in` seconds; errors are ignored.
-    pub fn store(&self, token: &Secret<String>, expires_in: u64) {
+    pub fn store(&self, token: &Secret<String>, expires_in: u64, warnings: &Warnings) {
         let Some(base) = self.usable_base() else {
             return;
         };
         let dir = match private_dir::ensure(base, &["tokens"]) {
             Ok(dir) => dir,
             Err(untrusted) => {
-                self.refuse::<()>(&untrusted);
+                self.refuse::<()>(&untrusted, warnings);
                 return;
             }
         };
@@ -124,11 +125,11 @@ impl TokenCache {
 
     /// Takes the entry's lock (`<entry>.lock`), waiting at most `wait`: while it is held, no
     /// other run asks for a token for this entry. `None`: go on without it.
-    pub fn lock(&self, wait: Duration) -> Option<FileLock> {
+    pub fn lock(&self, wait: Duration, warnings: &Warnings) -> Option<FileLock> {
         let base = self.usable_base()?;
         let dir = match private_dir::ensure(base, &["tokens"]) {
             Ok(dir) => dir,
-            Err(untrusted) => return self.refuse(&untrusted),
+            Err(untrusted) => return self.refuse(&untrusted, warnings),
         };
         FileLock::acquire(&dir.join(format!("{}.lock", self.name)), wait)
     }
@@ -142,12 +143,12 @@ impl TokenCache {
     }
 
     /// Turns the cache off for this run, saying why once.
-    fn refuse<T>(&self, untrusted: &Untrusted) -> Option<T> {
+    fn refuse<T>(&self, untrusted: &Untrusted, warnings: &Warnings) -> Option<T> {
         if !self.refused.replace(true) && !matches!(untrusted, Untrusted::Io(..)) {
-            eprintln!(
+            warnings.line(&format!(
                 "warning: not using the token cache {}",
                 untrusted.describe()
-            );
+            ));
         }
         None
     }
@@ -162,6 +163,10 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    fn quiet() -> Warnings {
+        Warnings::captured().0
+    }
+
     fn cache(dir: &std::path::Path, secret: &str) -> TokenCache {
         TokenCache::new(
             Some(dir.to_path_buf()),
@@ -175,9 +180,9 @@ mod tests {
     fn stores_privately_and_reuses_until_the_last_minute() {
         let dir = tempfile::tempdir().unwrap();
         let entry = cache(dir.path(), "s1");
-        assert!(entry.load().is_none());
-        entry.store(&Secret::new("tok".into()), 3600);
-        assert_eq!(entry.load().unwrap().expose(), "tok");
+        assert!(entry.load(&quiet()).is_none());
+        entry.store(&Secret::new("tok".into()), 3600, &quiet());
+        assert_eq!(entry.load(&quiet()).unwrap().expose(), "tok");
         let file = entry.entry_path(dir.path());
         assert_eq!(
             std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
@@ -194,15 +199,18 @@ mod tests {
         );
 
         assert!(
-            cache(dir.path(), "s2").load().is_none(),
+            cache(dir.path(), "s2").load(&quiet()).is_none(),
             "a changed secret never reuses a token"
         );
 
-        entry.store(&Secret::new("short".into()), 30);
-        assert!(entry.load().is_none(), "not used in its last minute");
-        entry.store(&Secret::new("tok".into()), 3600);
+        entry.store(&Secret::new("short".into()), 30, &quiet());
+        assert!(
+            entry.load(&quiet()).is_none(),
+            "not used in its last minute"
+        );
+        entry.store(&Secret::new("tok".into()), 3600, &quiet());
         entry.remove();
-        assert!(entry.load().is_none());
+        assert!(entry.load(&quiet()).is_none());
     }
 
     #[test]
@@ -212,7 +220,7 @@ mod tests {
         let file = entry.entry_path(dir.path());
         private_dir::ensure(dir.path(), &["tokens"]).unwrap();
         std::fs::write(&file, b"{not json").unwrap();
-        assert!(entry.load().is_none());
+        assert!(entry.load(&quiet()).is_none());
         // A token that cannot be a header value is dropped, not retried for an hour.
         std::fs::write(
             &file,
@@ -222,7 +230,7 @@ mod tests {
             ),
         )
         .unwrap();
-        assert!(entry.load().is_none());
+        assert!(entry.load(&quiet()).is_none());
         assert!(!file.exists());
         // A symbolic link in the entry's place is not followed.
         let elsewhere = dir.path().join("planted.json");
@@ -235,29 +243,39 @@ mod tests {
         )
         .unwrap();
         std::os::unix::fs::symlink(&elsewhere, &file).unwrap();
-        assert!(entry.load().is_none());
-        entry.store(&Secret::new("mine".into()), 3600);
+        assert!(entry.load(&quiet()).is_none());
+        entry.store(&Secret::new("mine".into()), 3600, &quiet());
         assert!(
             std::fs::read_to_string(&elsewhere)
                 .unwrap()
                 .contains("planted")
         );
-        assert_eq!(entry.load().unwrap().expose(), "mine");
+        assert_eq!(entry.load(&quiet()).unwrap().expose(), "mine");
         let nowhere = TokenCache::new(None, "a", "b", &Secret::new("c".into()));
-        nowhere.store(&Secret::new("t".into()), 3600);
-        assert!(nowhere.load().is_none());
+        nowhere.store(&Secret::new("t".into()), 3600, &quiet());
+        assert!(nowhere.load(&quiet()).is_none());
     }
 
     #[test]
     fn a_folder_writable_by_others_turns_the_cache_off() {
         let dir = tempfile::tempdir().unwrap();
         let entry = cache(dir.path(), "s1");
-        entry.store(&Secret::new("tok".into()), 3600);
+        entry.store(&Secret::new("tok".into()), 3600, &quiet());
         let tokens = dir.path().join("atlascli/tokens");
         std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o777)).unwrap();
         let fresh = cache(dir.path(), "s1");
-        assert!(fresh.load().is_none());
+        let (warnings, said) = Warnings::captured();
+        assert!(fresh.load(&warnings).is_none());
+        assert!(fresh.load(&warnings).is_none());
         assert!(fresh.refused.get());
-        assert!(fresh.lock(Duration::ZERO).is_none());
+        assert_eq!(
+            String::from_utf8(said.lock().unwrap().clone()).unwrap(),
+            format!(
+                "warning: not using the token cache {}: it is writable by other users\n",
+                tokens.display()
+            ),
+            "said once"
+        );
+        assert!(fresh.lock(Duration::ZERO, &quiet()).is_none());
     }
 }

@@ -14,3 +14,4 @@ pub mod quote;
 pub mod random;
 pub mod secret;
 pub mod url_text;
+pub mod warnings;

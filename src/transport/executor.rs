@@ -6,7 +6,6 @@
 //! retry prints one warning line; `--debug` dumps every request and response, redacted (D8).
 //! Redirects are never followed (D17) and no body is read past 64 MiB (D18).
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -15,6 +14,7 @@ use reqwest::header::HeaderMap;
 
 use crate::api::response::CommandResponse;
 use crate::support::secret::Secret;
+use crate::support::warnings::Warnings;
 use crate::transport::digest::{self, Challenge};
 use crate::transport::dump::Dumper;
 use crate::transport::network_error::{Failure, body_cause, error_chain_text, network_cause};
@@ -39,6 +39,7 @@ pub struct Executor {
     proxies: ProxySettings,
     timeout_secs: u64,
     dumper: Option<Dumper>,
+    warnings: Warnings,
 }
 
 impl Executor {
@@ -48,6 +49,7 @@ impl Executor {
         proxies: ProxySettings,
         https: bool,
         dumper: Option<Dumper>,
+        warnings: Warnings,
     ) -> Result<Executor> {
         // One process-wide TLS provider; a second install attempt is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -79,7 +81,13 @@ impl Executor {
             proxies,
             timeout_secs,
             dumper,
+            warnings,
         })
+    }
+
+    /// Where this run's warnings go (the layers above write theirs there too).
+    pub fn warnings(&self) -> &Warnings {
+        &self.warnings
     }
 
     /// Sends the request, retrying as the policy allows; the last answer or failure is the
@@ -131,11 +139,11 @@ impl Executor {
             retry += 1;
             let retry_after = outcome.as_ref().ok().and_then(|r| retry_after(&r.headers));
             let wait = retry_after.unwrap_or_else(|| backoff(retry));
-            eprintln!(
+            self.warnings.line(&format!(
                 "warning: {}: {reason}, retrying in {:.1}s (retry {retry} of {MAX_RETRIES})",
                 describe(&request),
                 wait.as_secs_f64()
-            );
+            ));
             tokio::time::sleep(wait).await;
             if given_up() {
                 return Ok(None);
@@ -197,7 +205,7 @@ impl Executor {
             .check(request.url())
             .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
         if let Some(dumper) = &self.dumper {
-            dump(&dumper.request(&request, &user_agent()));
+            self.warnings.text(&dumper.request(&request, &user_agent()));
         }
         let mut response = self
             .client
@@ -209,7 +217,8 @@ impl Executor {
         let headers = std::mem::take(response.headers_mut());
         if status.is_redirection() {
             if let Some(dumper) = &self.dumper {
-                dump(&dumper.response(version, status, &headers, &[]));
+                self.warnings
+                    .text(&dumper.response(version, status, &headers, &[]));
             }
             return Err(Failure::new(
                 Resend::Never,
@@ -234,7 +243,8 @@ impl Executor {
             body.extend_from_slice(&chunk);
         }
         if let Some(dumper) = &self.dumper {
-            dump(&dumper.response(version, status, &headers, &body));
+            self.warnings
+                .text(&dumper.response(version, status, &headers, &body));
         }
         Ok(CommandResponse {
             status,
@@ -282,11 +292,6 @@ fn redirect_cause(status: StatusCode, headers: &HeaderMap) -> String {
             crate::api::response::status_line(status)
         ),
     }
-}
-
-fn dump(text: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(text.as_bytes());
 }
 
 /// `POST http://…/apiKeys`: how a request is named in errors and warnings.
