@@ -5,7 +5,7 @@
 //! every step an empty or silent pipe can still use `--file`.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::FileTypeExt;
 use std::time::Duration;
@@ -51,12 +51,14 @@ pub fn read_body(file: Option<&str>) -> Result<Vec<u8>> {
 
 /// True when at least one byte can be read from stdin without waiting past the grace period.
 fn holds_data(stdin: &File, metadata: &std::fs::Metadata) -> bool {
-    let fd = stdin.as_raw_fd();
     if metadata.is_file() {
-        // SAFETY: lseek on a valid descriptor we own a duplicate of; it only reads the offset.
-        let offset = unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) };
-        return offset >= 0 && metadata.len() > offset as u64;
+        // The offset is shared with the duplicated descriptor; reading it moves nothing.
+        let mut file = stdin;
+        return file
+            .stream_position()
+            .is_ok_and(|offset| metadata.len() > offset);
     }
+    let fd = stdin.as_raw_fd();
     let mut poll = libc::pollfd {
         fd,
         events: libc::POLLIN,
@@ -95,6 +97,26 @@ fn read_file(given: &str) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{SeekFrom, Write};
+
+    #[test]
+    fn a_regular_file_holds_data_only_past_its_offset() {
+        let mut file = tempfile::tempfile().unwrap();
+        let empty = file.metadata().unwrap();
+        assert!(!holds_data(&file, &empty));
+        file.write_all(b"{}").unwrap();
+        let metadata = file.metadata().unwrap();
+        assert!(!holds_data(&file, &metadata), "offset at the end");
+        file.seek(SeekFrom::Start(1)).unwrap();
+        assert!(holds_data(&file, &metadata), "one byte left");
+        assert_eq!(
+            file.stream_position().unwrap(),
+            1,
+            "the offset is not moved"
+        );
+        file.seek(SeekFrom::Start(10)).unwrap();
+        assert!(!holds_data(&file, &metadata), "offset past the end");
+    }
 
     #[test]
     fn file_errors_read_like_go() {

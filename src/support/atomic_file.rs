@@ -1,17 +1,19 @@
 //! Writing a file so that no reader ever sees half of it: a temporary file in the final
-//! file's folder — `.<name>.<random>.tmp`, created 0600 with `O_EXCL` and registered for
-//! removal on interrupt in one step — written, fsynced and renamed over the final name.
+//! file's folder — `.<name>.<random>.tmp` (named by `tempfile`), created 0600 with `O_EXCL`
+//! and registered for removal on interrupt in one step — written, fsynced and renamed over
+//! the final name.
 //! Also the rules for reaching the final name: symbolic links are followed only as the
 //! kernel's `protected_symlinks` would follow them, and an existing file keeps its mode only
 //! when the running user owns it (DECISIONS D15).
 
 use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
+use tempfile::NamedTempFile;
 
 use crate::support::error::os_error_text;
 
@@ -20,8 +22,8 @@ const MAX_SYMLINKS: usize = 40;
 
 /// A temporary file waiting to be renamed over its final name; removed if dropped unused.
 pub struct PendingFile {
-    temp: PathBuf,
-    file: Option<File>,
+    /// `None` once committed.
+    temp: Option<NamedTempFile>,
     target: PathBuf,
     mode: u32,
 }
@@ -29,61 +31,69 @@ pub struct PendingFile {
 impl PendingFile {
     /// Creates the temporary file beside `target` (the final path, links already resolved),
     /// which will get permission bits `mode` once written.
+    ///
+    /// `tempfile` picks the random name and retries on a name that exists; the file itself
+    /// is opened by our closure, so that it is created 0600 (never wider, not even briefly),
+    /// with `O_EXCL` and `O_NOFOLLOW`, and registered with the interrupt watcher under its
+    /// lock in the same step (D20). The name is built from the target's bytes (D21).
     pub fn create(target: &Path, mode: u32) -> io::Result<PendingFile> {
         let dir = folder_of(target);
         let name = target
             .file_name()
             .ok_or_else(|| io::Error::from_raw_os_error(libc::EISDIR))?;
-        let mut attempt = 0u32;
-        loop {
-            let mut temp_name = OsString::from(".");
-            temp_name.push(name);
-            temp_name.push(format!(".{:016x}.tmp", crate::support::random::u64()));
-            let temp = dir.join(temp_name);
-            let created = crate::support::interrupt::create_tracked(&temp, |path| {
-                OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(path)
-            });
-            match created {
-                Ok(file) => {
-                    return Ok(PendingFile {
-                        temp,
-                        file: Some(file),
-                        target: target.to_path_buf(),
-                        mode: mode & 0o7777,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
-                Err(e) => return Err(e),
-            }
-        }
+        let mut prefix = OsString::from(".");
+        prefix.push(name);
+        prefix.push(".");
+        let temp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .rand_bytes(16)
+            .make_in(&dir, |path| {
+                crate::support::interrupt::create_tracked(path, |path| {
+                    OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .custom_flags(libc::O_NOFOLLOW)
+                        .open(path)
+                })
+            })?;
+        Ok(PendingFile {
+            temp: Some(temp),
+            target: target.to_path_buf(),
+            mode: mode & 0o7777,
+        })
     }
 
     /// Writes `bytes`, sets the mode, syncs and renames over the final name.
     pub fn commit(mut self, bytes: &[u8]) -> io::Result<()> {
-        let mut file = self.file.take().expect("a pending file is committed once");
+        let file = self
+            .temp
+            .as_mut()
+            .expect("a pending file is committed once")
+            .as_file_mut();
         file.write_all(bytes)?;
         if self.mode != 0o600 {
             file.set_permissions(fs::Permissions::from_mode(self.mode))?;
         }
         file.sync_all()?;
-        drop(file);
-        fs::rename(&self.temp, &self.target)?;
-        crate::support::interrupt::untrack(&self.temp);
-        self.temp = PathBuf::new();
-        Ok(())
+        let temp = self.temp.take().expect("a pending file is committed once");
+        let path = temp.path().to_path_buf();
+        let renamed = temp.persist(&self.target);
+        // Renamed, or (on failure) removed as the returned file is dropped: forget it.
+        let result = renamed.map(drop).map_err(|e| e.error);
+        crate::support::interrupt::untrack(&path);
+        result
     }
 }
 
 impl Drop for PendingFile {
     fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.temp);
-            crate::support::interrupt::untrack(&self.temp);
+        if let Some(temp) = self.temp.take() {
+            let path = temp.path().to_path_buf();
+            // Dropping it removes the file.
+            drop(temp);
+            crate::support::interrupt::untrack(&path);
         }
     }
 }
@@ -234,5 +244,54 @@ mod tests {
         drop(pending);
         assert!(leftovers(temp.path()).is_empty());
         assert!(!temp.path().join("out.json").exists());
+    }
+
+    #[test]
+    fn the_temporary_file_is_named_from_the_bytes_private_and_renamed_or_removed() {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        let temp = tempfile::tempdir().unwrap();
+        let target = temp.path().join(OsString::from_vec(b"o\xff.json".to_vec()));
+        let temps = || -> Vec<(Vec<u8>, u32)> {
+            fs::read_dir(temp.path())
+                .unwrap()
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_name().as_bytes().ends_with(b".tmp"))
+                .map(|e| {
+                    let mode = e.metadata().unwrap().mode() & 0o7777;
+                    (e.file_name().into_vec(), mode)
+                })
+                .collect()
+        };
+        let pending = PendingFile::create(&target, 0o644).unwrap();
+        let found = temps();
+        assert_eq!(found.len(), 1);
+        let (name, mode) = &found[0];
+        assert_eq!(mode, &0o600, "private from creation");
+        let random = name
+            .strip_prefix(b".o\xff.json.")
+            .and_then(|rest| rest.strip_suffix(b".tmp"))
+            .unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(name)));
+        assert_eq!(random.len(), 16);
+        assert!(random.iter().all(u8::is_ascii_alphanumeric));
+        pending.commit(b"done").unwrap();
+        assert!(temps().is_empty());
+        assert_eq!(fs::read(&target).unwrap(), b"done");
+        assert_eq!(fs::metadata(&target).unwrap().mode() & 0o7777, 0o644);
+
+        // A failed rename (the target became a folder) reports the system's reason and leaves
+        // no temporary file.
+        fs::remove_file(&target).unwrap();
+        let pending = PendingFile::create(&target, 0o600).unwrap();
+        fs::create_dir(&target).unwrap();
+        let err = pending.commit(b"late").unwrap_err();
+        assert_eq!(os_error_text(&err), "is a directory");
+        assert!(temps().is_empty());
+
+        // Two pending files for one target get two names.
+        let a = PendingFile::create(&temp.path().join("same"), 0o600).unwrap();
+        let b = PendingFile::create(&temp.path().join("same"), 0o600).unwrap();
+        assert_eq!(temps().len(), 2);
+        drop((a, b));
+        assert!(temps().is_empty());
     }
 }

@@ -4,7 +4,6 @@
 pub mod digest;
 pub mod dump;
 pub mod executor;
-pub mod http_date;
 pub mod network_error;
 pub mod proxy;
 pub mod redact;

@@ -43,15 +43,25 @@ impl std::error::Error for Failure {}
 
 /// The cause of a failure to get a response, in the words of DECISIONS D12.
 pub fn network_cause(error: &reqwest::Error) -> (Resend, String) {
-    let chain = error_chain(error);
     // Quoted in messages: cut at 200 characters (D21).
     let host =
         crate::support::quote::shorten(error.url().and_then(|u| u.host_str()).unwrap_or_default())
             .into_owned();
-    if let Some(tls) = chain.iter().find_map(|e| tls_cause(*e, &host)) {
+    classify(&error_chain(error), error.is_dns(), &host)
+}
+
+/// [`network_cause`] over an error's chain (outermost first), told apart by the errors'
+/// types alone, never by their texts: rustls' error for TLS, reqwest's DNS tag (`is_dns`),
+/// the io error's kind, hyper's and h2's error kinds. What none of them names reads as the
+/// innermost error's own message.
+fn classify(chain: &[&(dyn StdError + 'static)], is_dns: bool, host: &str) -> (Resend, String) {
+    if let Some(tls) = chain.iter().find_map(|e| tls_cause(*e, host)) {
         return (Resend::Never, tls);
     }
-    for e in &chain {
+    if is_dns {
+        return (Resend::Never, format!("cannot resolve host {host:?}"));
+    }
+    for e in chain {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => {
@@ -70,22 +80,14 @@ pub fn network_cause(error: &reqwest::Error) -> (Resend, String) {
             }
         }
     }
-    if chain.iter().any(|e| is_dropped_connection(*e)) {
-        return (Resend::IfIdempotent, DROPPED.to_string());
-    }
-    let text: Vec<String> = chain.iter().map(|e| e.to_string()).collect();
-    if text
+    if chain
         .iter()
-        .any(|t| t.contains("dns error") || t.contains("lookup address"))
+        .any(|e| is_dropped_connection(*e) || is_reset_by_the_server(*e))
     {
-        return (Resend::Never, format!("cannot resolve host {host:?}"));
-    }
-    if text.iter().any(|t| {
-        t.contains("connection closed") || t.contains("IncompleteMessage") || t.contains("reset")
-    }) {
         return (Resend::IfIdempotent, DROPPED.to_string());
     }
-    (Resend::Never, error_chain_text(error))
+    let innermost = chain.last().map(|e| e.to_string()).unwrap_or_default();
+    (Resend::Never, innermost)
 }
 
 /// Why reading a body failed: the connection dropped (D12: retried for GET and DELETE), or
@@ -106,11 +108,19 @@ pub fn body_cause(error: &reqwest::Error) -> (Resend, String) {
     (Resend::IfIdempotent, DROPPED.to_string())
 }
 
-/// hyper's own words for a connection that ended before its answer did.
+/// hyper's own kinds for a connection that ended before its answer did.
 fn is_dropped_connection(error: &(dyn StdError + 'static)) -> bool {
     error
         .downcast_ref::<hyper::Error>()
         .is_some_and(|e| e.is_incomplete_message() || e.is_closed() || e.is_canceled())
+}
+
+/// An HTTP/2 stream reset (`RST_STREAM`) or connection shut down (`GOAWAY`) by the server
+/// before the answer was complete: over HTTP/2, the same as a dropped connection.
+fn is_reset_by_the_server(error: &(dyn StdError + 'static)) -> bool {
+    error
+        .downcast_ref::<h2::Error>()
+        .is_some_and(|e| e.is_remote() && (e.is_reset() || e.is_go_away()))
 }
 
 fn is_connection_kind(kind: std::io::ErrorKind) -> bool {
@@ -401,6 +411,68 @@ mod tests {
             assert_eq!(text, want, "{error:?}");
             assert!(!looks_like_a_type_name(&text), "{text}");
         }
+    }
+
+    /// An error that only says something: its text alone must never decide the cause.
+    #[derive(Debug)]
+    struct Says(&'static str);
+
+    impl fmt::Display for Says {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl StdError for Says {}
+
+    #[test]
+    fn causes_are_told_by_type_not_by_text() {
+        use std::io::{Error as Io, ErrorKind as K};
+        let host = "h";
+        let cause = |errors: &[&(dyn StdError + 'static)], is_dns| classify(errors, is_dns, host);
+        let dropped = (Resend::IfIdempotent, DROPPED.to_string());
+        for kind in [
+            K::ConnectionReset,
+            K::ConnectionAborted,
+            K::UnexpectedEof,
+            K::BrokenPipe,
+        ] {
+            let io = Io::new(kind, "whatever it says");
+            assert_eq!(cause(&[&Says("outer"), &io], false), dropped, "{kind:?}");
+        }
+        let refused = Io::from(K::ConnectionRefused);
+        assert_eq!(
+            cause(&[&refused], false),
+            (Resend::Always, "connection refused".to_string())
+        );
+        let unreachable = Io::from_raw_os_error(libc::ENETUNREACH);
+        assert_eq!(
+            cause(&[&unreachable], false),
+            (Resend::Never, "network is unreachable".to_string())
+        );
+        // reqwest's DNS tag, whatever the resolver's error says.
+        let lookup = Io::other("failed to lookup address information");
+        assert_eq!(
+            cause(&[&Says("error resolving DNS"), &lookup], true),
+            (Resend::Never, "cannot resolve host \"h\"".to_string())
+        );
+        // Texts that once decided the cause no longer do: without a typed signal, the
+        // innermost message is shown and nothing is sent again.
+        for text in [
+            "dns error",
+            "failed to lookup address information: Name or service not known",
+            "connection closed before message completed",
+            "IncompleteMessage",
+            "connection reset",
+        ] {
+            assert_eq!(
+                cause(&[&Says("outer"), &Says(text)], false),
+                (Resend::Never, text.to_string())
+            );
+        }
+        // An h2 error that is neither a reset nor a shutdown by the server is no drop.
+        let local = h2::Error::from(h2::Reason::PROTOCOL_ERROR);
+        assert_eq!(cause(&[&local], false).0, Resend::Never);
     }
 
     #[test]

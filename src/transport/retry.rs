@@ -1,7 +1,7 @@
 //! When a failed exchange is sent again (DECISIONS D5): which answers and failures, for which
 //! methods, how many times, and how long to wait in between.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -44,14 +44,16 @@ fn is_idempotent(method: &Method) -> bool {
     *method == Method::GET || *method == Method::DELETE
 }
 
-/// `Retry-After` as delta-seconds or an HTTP-date, capped at 60 s.
+/// `Retry-After` as delta-seconds or an HTTP-date (parsed by `httpdate`: IMF-fixdate and the
+/// two obsolete forms RFC 9110 5.6.7 says a recipient must accept), capped at 60 s; a date in
+/// the past is no wait. `None` (so the caller's backoff applies) for anything else.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = match value.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
-            let at = crate::transport::http_date::parse(value)?;
-            at.duration_since(std::time::SystemTime::now())
+            let at = httpdate::parse_http_date(value).ok()?;
+            at.duration_since(SystemTime::now())
                 .unwrap_or(Duration::ZERO)
         }
     };
@@ -146,6 +148,55 @@ mod tests {
         );
         assert_eq!(retry_after(&headers("soon")), None);
         assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn retry_after_dates_in_every_form_and_never_a_panic() {
+        let headers = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(RETRY_AFTER, HeaderValue::from_str(v).unwrap());
+            h
+        };
+        // Past dates, in the three forms a recipient must accept: no wait.
+        for past in [
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Tue, 29 Feb 2000 12:00:00 GMT",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+        ] {
+            assert_eq!(retry_after(&headers(past)), Some(Duration::ZERO), "{past}");
+        }
+        // A date in the future: at most 60 s, however far.
+        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        let wait = retry_after(&headers(&soon)).unwrap();
+        assert!(
+            wait <= Duration::from_secs(30) && wait >= Duration::from_secs(28),
+            "{wait:?}"
+        );
+        for far in [
+            "Tue, 29 Feb 2028 12:00:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(retry_after(&headers(far)), Some(MAX_RETRY_WAIT), "{far}");
+        }
+        // Huge years (once an overflow of the seconds count), and other dates that are not
+        // HTTP-dates: unparsable, so the backoff applies.
+        for bad in [
+            "Fri, 31 Dec 99999 23:59:59 GMT",
+            "Fri, 31 Dec 18446744073709551615 23:59:59 GMT",
+            "Mon, 01 Jan 584554051223 00:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "-1",
+            "99999999999999999999999",
+            "",
+        ] {
+            assert_eq!(retry_after(&headers(bad)), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! HTTP/1.1 wire format: reading requests (Content-Length and chunked bodies, `Expect:
-//! 100-continue`), writing responses, reason phrases, percent-decoding and query strings.
+//! HTTP/1.1 wire format: reading requests (the head parsed by httparse; Content-Length and
+//! chunked bodies, `Expect: 100-continue`), writing responses, reason phrases,
+//! percent-decoding and query strings.
 
 use std::io::{self, BufRead, Read, Write};
 
@@ -34,9 +35,9 @@ fn bad(msg: impl Into<String>) -> ReadError {
     ReadError::Bad(msg.into())
 }
 
-/// Read one line ending in LF (CR before it dropped), at most `MAX_LINE` bytes.
+/// Read one line ending in LF, the LF (and any CR) kept, at most `MAX_LINE` bytes before it.
 /// `Ok(None)` when the stream ended before any byte.
-fn read_line<R: BufRead>(reader: &mut R) -> Result<Option<Vec<u8>>, ReadError> {
+fn read_raw_line<R: BufRead>(reader: &mut R) -> Result<Option<Vec<u8>>, ReadError> {
     let mut line = Vec::new();
     let n = reader
         .by_ref()
@@ -51,6 +52,15 @@ fn read_line<R: BufRead>(reader: &mut R) -> Result<Option<Vec<u8>>, ReadError> {
         }
         return Err(bad("unexpected end of stream"));
     }
+    Ok(Some(line))
+}
+
+/// Read one line ending in LF (CR before it dropped), at most `MAX_LINE` bytes.
+/// `Ok(None)` when the stream ended before any byte.
+fn read_line<R: BufRead>(reader: &mut R) -> Result<Option<Vec<u8>>, ReadError> {
+    let Some(mut line) = read_raw_line(reader)? else {
+        return Ok(None);
+    };
     line.pop();
     if line.last() == Some(&b'\r') {
         line.pop();
@@ -58,40 +68,84 @@ fn read_line<R: BufRead>(reader: &mut R) -> Result<Option<Vec<u8>>, ReadError> {
     Ok(Some(line))
 }
 
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+/// A line holding nothing but its end (`\r\n` or `\n`).
+fn is_blank(line: &[u8]) -> bool {
+    matches!(line, b"\n" | b"\r\n")
+}
+
+/// What httparse found wrong, for the 400's detail.
+fn parse_error_text(error: httparse::Error) -> &'static str {
+    match error {
+        httparse::Error::HeaderName => "malformed header name",
+        httparse::Error::HeaderValue => "malformed header value",
+        httparse::Error::NewLine => "malformed line ending",
+        httparse::Error::TooManyHeaders => "too many headers",
+        httparse::Error::Version => "unsupported HTTP version",
+        httparse::Error::Token | httparse::Error::Status => "malformed request line",
+    }
 }
 
 /// Read the request line and headers. `Err(Closed)` on a clean end of stream.
+///
+/// The head is taken off the stream line by line (so that no byte of the body is consumed,
+/// and each line is bounded by `MAX_LINE`), then parsed by httparse: a method token, one
+/// space, the request-target, one space, `HTTP/1.0` or `HTTP/1.1`; header names that are
+/// tokens followed by a colon, no obsolete line folding.
 fn read_head<R: BufRead>(reader: &mut R) -> Result<Recorded, ReadError> {
     // RFC 9112 2.2: ignore a few empty lines before the request line.
-    let mut line = None;
+    let mut request_line = None;
     for _ in 0..4 {
-        match read_line(reader)? {
+        match read_raw_line(reader)? {
             None => return Err(ReadError::Closed),
-            Some(l) if l.is_empty() => continue,
+            Some(l) if is_blank(&l) => continue,
             Some(l) => {
-                line = Some(l);
+                request_line = Some(l);
                 break;
             }
         }
     }
-    let line = line.ok_or_else(|| bad("no request line"))?;
-    let line = String::from_utf8(line).map_err(|_| bad("request line is not UTF-8"))?;
-    let mut parts = line.split(' ');
-    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(m), Some(t), Some(v), None) => (m, t, v),
-        _ => return Err(bad("malformed request line")),
+    let mut head = request_line.ok_or_else(|| bad("no request line"))?;
+    let line_len = head.len();
+    let mut header_lines = 0;
+    loop {
+        let line = read_raw_line(reader)?.ok_or_else(|| bad("unexpected end of headers"))?;
+        let blank = is_blank(&line);
+        head.extend_from_slice(&line);
+        if blank {
+            break;
+        }
+        header_lines += 1;
+        if header_lines > MAX_HEADERS {
+            return Err(bad("too many headers"));
+        }
+    }
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut slots);
+    match parsed.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(bad("unexpected end of headers")),
+        Err(e) => return Err(bad(parse_error_text(e))),
+    }
+    let line = std::str::from_utf8(&head[..line_len])
+        .map_err(|_| bad("request line is not UTF-8"))?
+        .trim_end_matches(['\r', '\n']);
+    let method = parsed.method.unwrap_or_default();
+    let version = match parsed.version {
+        Some(0) => "HTTP/1.0",
+        Some(1) => "HTTP/1.1",
+        _ => return Err(bad("unsupported HTTP version")),
     };
-    if !is_token(method) {
-        return Err(bad("malformed method"));
-    }
-    if version != "HTTP/1.1" && version != "HTTP/1.0" {
-        return Err(bad("unsupported HTTP version"));
-    }
-    if target.is_empty() || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
+    // httparse gives an empty path for a target with bytes past ASCII (valid UTF-8 here):
+    // then the target is the request line's middle, which httparse has checked.
+    let target = match parsed.path {
+        Some(path) if !path.is_empty() => path,
+        _ => line
+            .strip_prefix(method)
+            .and_then(|rest| rest.strip_suffix(version))
+            .map(|middle| middle.trim_matches(' '))
+            .unwrap_or_default(),
+    };
+    if target.is_empty() {
         return Err(bad("malformed request-target"));
     }
     let origin = origin_form(target).ok_or_else(|| bad("malformed request-target"))?;
@@ -99,30 +153,18 @@ fn read_head<R: BufRead>(reader: &mut R) -> Result<Recorded, ReadError> {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
         None => (origin.to_string(), None),
     };
-    let mut headers = Vec::new();
-    loop {
-        let line = read_line(reader)?.ok_or_else(|| bad("unexpected end of headers"))?;
-        if line.is_empty() {
-            break;
-        }
-        if headers.len() >= MAX_HEADERS {
-            return Err(bad("too many headers"));
-        }
-        if line[0] == b' ' || line[0] == b'\t' {
-            return Err(bad("obsolete header line folding"));
-        }
-        let text = String::from_utf8_lossy(&line);
-        let (name, value) = text
-            .split_once(':')
-            .ok_or_else(|| bad("header without colon"))?;
-        if !is_token(name) {
-            return Err(bad("malformed header name"));
-        }
-        headers.push((
-            name.to_ascii_lowercase(),
-            value.trim_matches([' ', '\t']).to_string(),
-        ));
-    }
+    let headers = parsed
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8_lossy(h.value)
+                    .trim_matches([' ', '\t'])
+                    .to_string(),
+            )
+        })
+        .collect();
     Ok(Recorded {
         method: method.to_string(),
         target: target.to_string(),
@@ -549,6 +591,63 @@ mod tests {
             b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
             b"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: x\r\n",
+        ];
+        for raw in bad_requests {
+            assert!(
+                matches!(read(raw), Err(ReadError::Bad(_))),
+                "{:?}",
+                String::from_utf8_lossy(raw)
+            );
+        }
+    }
+
+    #[test]
+    fn heads_parsed_by_httparse_keep_the_stand_ins_rules() {
+        // A UTF-8 target past ASCII is kept whole (httparse leaves such a path empty).
+        let req = read("GET /caf\u{e9}?q=\u{e9} HTTP/1.1\r\n\r\n".as_bytes()).unwrap();
+        assert_eq!(req.target, "/caf\u{e9}?q=\u{e9}");
+        assert_eq!(req.path, "/caf\u{e9}");
+        // Bare LF line ends, values trimmed, names lower-cased, repeated names kept in order.
+        let req = read(b"GET /a HTTP/1.1\nX-A:\t one two \t\nx-a: 2\nEmpty:\n\n").unwrap();
+        assert_eq!(
+            req.headers,
+            vec![
+                ("x-a".to_string(), "one two".to_string()),
+                ("x-a".to_string(), "2".to_string()),
+                ("empty".to_string(), String::new()),
+            ]
+        );
+        // Up to three empty lines before the request line; a fourth is refused.
+        assert!(read(b"\r\n\n\r\nGET / HTTP/1.1\r\n\r\n").is_ok());
+        assert!(matches!(
+            read(b"\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n"),
+            Err(ReadError::Bad(_))
+        ));
+        // At most MAX_HEADERS headers.
+        let with = |n: usize| {
+            let mut raw = b"GET / HTTP/1.1\r\n".to_vec();
+            for i in 0..n {
+                raw.extend_from_slice(format!("H{i}: v\r\n").as_bytes());
+            }
+            raw.extend_from_slice(b"\r\n");
+            read(&raw)
+        };
+        assert_eq!(with(MAX_HEADERS).unwrap().headers.len(), MAX_HEADERS);
+        assert!(matches!(with(MAX_HEADERS + 1), Err(ReadError::Bad(_))));
+        // The body is left on the stream for the framing, byte for byte.
+        let mut stream =
+            Cursor::new(b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\n\r\n\r\nGET".to_vec());
+        let req = read_request(&mut stream, || Ok(())).unwrap();
+        assert_eq!(req.body, b"\r\n\r\n");
+        let bad_requests: [&[u8]; 8] = [
+            b"GET / HTTP/1.1 \r\n\r\n",
+            b"GET /\x01 HTTP/1.1\r\n\r\n",
+            b"G(T / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\n: empty name\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA\x00: b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\x01\r\n\r\n",
+            b"GET \xff\xfe HTTP/1.1\r\n\r\n",
+            b"GET * HTTP/1.1\r\n\r\n",
         ];
         for raw in bad_requests {
             assert!(
