@@ -371,10 +371,10 @@ fn le(arg1: &Value, arg2: &Value) -> Result<bool, String> {
 
 /// Go's `evalArgs`: a lone string as is, otherwise `Sprint` with nils shown as `<no value>`.
 fn eval_args(args: &[Value]) -> Vec<u8> {
-    if let [v] = args {
-        if let Some(Datum::Str(s)) = v.concrete() {
-            return s.to_vec();
-        }
+    if let [v] = args
+        && let Some(Datum::Str(s)) = v.concrete()
+    {
+        return s.to_vec();
     }
     let printable: Vec<Datum> = args
         .iter()

@@ -359,13 +359,13 @@ impl Number {
             }
             _ => {}
         }
-        if let Some(body) = text.strip_suffix('i') {
-            if let Ok(f) = parse_float(body) {
-                n.is_complex = true;
-                n.complex = (0.0, f);
-                n.simplify_complex();
-                return Ok(n);
-            }
+        if let Some(body) = text.strip_suffix('i')
+            && let Ok(f) = parse_float(body)
+        {
+            n.is_complex = true;
+            n.complex = (0.0, f);
+            n.simplify_complex();
+            return Ok(n);
         }
         let u = parse_uint(text);
         if let Ok(u) = u {

@@ -595,12 +595,13 @@ impl Printer {
         }
         let mut out = b"U+".to_vec();
         out.extend_from_slice(&hex);
-        if self.f.sharp && u <= 0x10FFFF {
-            if let Some(c) = char::from_u32(u as u32).filter(|&c| is_print(c)) {
-                out.extend_from_slice(b" '");
-                push_rune(&mut out, c);
-                out.push(b'\'');
-            }
+        if self.f.sharp
+            && u <= 0x10FFFF
+            && let Some(c) = char::from_u32(u as u32).filter(|&c| is_print(c))
+        {
+            out.extend_from_slice(b" '");
+            push_rune(&mut out, c);
+            out.push(b'\'');
         }
         self.pad_no_zero(&out);
     }

@@ -149,10 +149,10 @@ pub fn can_backquote(s: &[u8]) -> bool {
 /// `fmt.Sprintf("%#U", r)` for a rune value.
 pub fn sharp_u(r: u32) -> String {
     let mut s = format!("U+{r:04X}");
-    if let Some(c) = char::from_u32(r) {
-        if is_print(c) {
-            s.push_str(&format!(" '{c}'"));
-        }
+    if let Some(c) = char::from_u32(r)
+        && is_print(c)
+    {
+        s.push_str(&format!(" '{c}'"));
     }
     s
 }
