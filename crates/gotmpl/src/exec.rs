@@ -5,9 +5,9 @@ use crate::funcs::{Param, call_builtin, signature, truth};
 use crate::number::Number;
 use crate::parse::{Arg, Branch, Command, List, Node, Pipe, TreeSet, Var};
 use crate::printf::sprint;
-use crate::quote::quote;
 use crate::stack;
 use crate::value::{Datum, Value};
+use gocompat::strconv::quote;
 
 /// Go's `maxExecDepth`.
 const MAX_EXEC_DEPTH: usize = 100_000;
