@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow, bail};
+use gocompat::url::{path_escape, query_escape};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 
 use crate::api::operations::{Method, Operation, Version};
@@ -143,30 +144,6 @@ fn clean_path(path: &str) -> String {
         }
     }
     format!("/{}", segments.join("/"))
-}
-
-/// Go `url.PathEscape`: keeps unreserved characters and `$&+:=@`.
-pub fn path_escape(s: &str) -> String {
-    escape(s, |b| b"$&+:=@".contains(&b), false)
-}
-
-/// Go `url.QueryEscape`: keeps unreserved characters, space becomes `+`.
-pub fn query_escape(s: &str) -> String {
-    escape(s, |_| false, true)
-}
-
-fn escape(s: &str, also_keep: impl Fn(u8) -> bool, space_as_plus: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || also_keep(b) {
-            out.push(b as char);
-        } else if b == b' ' && space_as_plus {
-            out.push('+');
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -327,15 +304,6 @@ mod tests {
             err.contains(&format!("\"ftp://h/{}…\"", "x".repeat(192))),
             "{err}"
         );
-    }
-
-    #[test]
-    fn escapes_like_go() {
-        assert_eq!(
-            path_escape("a b/c;d,e?f%g#h{i}é~"),
-            "a%20b%2Fc%3Bd%2Ce%3Ff%25g%23h%7Bi%7D%C3%A9~"
-        );
-        assert_eq!(query_escape("a b&c=d+e/f:~"), "a+b%26c%3Dd%2Be%2Ff%3A~");
     }
 
     #[test]

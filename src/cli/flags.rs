@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use gocompat::strconv::{parse_bool, parse_int};
+
 use crate::support::quote::{go_quote, go_quote_char};
 
 /// The type of a flag's value, which decides how it parses and how help shows it.
@@ -349,77 +351,6 @@ fn set_value(flag: &Flag, value: &str, parsed: &mut ParsedFlags) -> Result<(), F
             )))
         }
     }
-}
-
-/// Go's `strconv.ParseBool`, with its error text.
-fn parse_bool(s: &str) -> Result<bool, String> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        _ => Err(format!(
-            "strconv.ParseBool: parsing {}: invalid syntax",
-            go_quote(s)
-        )),
-    }
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`: sign, base prefixes, underscores; with its error texts.
-pub fn parse_int(s: &str) -> Result<i64, String> {
-    let invalid = || format!("strconv.ParseInt: parsing {}: invalid syntax", go_quote(s));
-    let range = || {
-        format!(
-            "strconv.ParseInt: parsing {}: value out of range",
-            go_quote(s)
-        )
-    };
-    let (negative, unsigned) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let lower = unsigned.to_ascii_lowercase();
-    let (base, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d, true)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d, true)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d, true)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..], true)
-    } else {
-        (10, lower.as_str(), false)
-    };
-    if digits.is_empty() || !underscores_ok(digits, prefixed) {
-        return Err(invalid());
-    }
-    let mut magnitude: u64 = 0;
-    for c in digits.chars().filter(|&c| c != '_') {
-        let digit = c.to_digit(base).ok_or_else(invalid)?;
-        magnitude = magnitude
-            .checked_mul(u64::from(base))
-            .and_then(|m| m.checked_add(u64::from(digit)))
-            .ok_or_else(range)?;
-    }
-    if negative {
-        if magnitude > i64::MAX as u64 + 1 {
-            return Err(range());
-        }
-        Ok((magnitude as i128).wrapping_neg() as i64)
-    } else {
-        i64::try_from(magnitude).map_err(|_| range())
-    }
-}
-
-/// Go allows `_` only between digits, or right after a base prefix.
-fn underscores_ok(digits: &str, prefixed: bool) -> bool {
-    if !digits.contains('_') {
-        return true;
-    }
-    let bytes = digits.as_bytes();
-    if bytes[bytes.len() - 1] == b'_' || (!prefixed && bytes[0] == b'_') {
-        return false;
-    }
-    !digits.contains("__")
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use gocompat::url::query_escape;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
-use crate::api::request::query_escape;
 use crate::support::secret::Secret;
 
 /// The public client id of the Atlas CLI's user login (commercial and government clouds).

@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 
-use gotmpl::{format, ErrorKind};
+use gotmpl::{ErrorKind, format};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

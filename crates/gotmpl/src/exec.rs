@@ -1,13 +1,13 @@
 //! The executor: walks a parsed template over a value, following Go's `text/template/exec.go`
 //! evaluation order, variable scoping and error reporting.
 
-use crate::funcs::{call_builtin, signature, truth, Param};
+use crate::funcs::{Param, call_builtin, signature, truth};
 use crate::number::Number;
 use crate::parse::{Arg, Branch, Command, List, Node, Pipe, TreeSet, Var};
 use crate::printf::sprint;
-use crate::quote::quote;
 use crate::stack;
 use crate::value::{Datum, Value};
+use gocompat::strconv::quote;
 
 /// Go's `maxExecDepth`.
 const MAX_EXEC_DEPTH: usize = 100_000;

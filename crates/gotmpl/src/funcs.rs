@@ -2,9 +2,10 @@
 //! evaluated lazily by the executor).
 
 use crate::printf::{sprint, sprintf, sprintln};
-use crate::quote::decode_rune;
-use crate::unicode::is_print;
 use crate::value::{Datum, Value};
+use gocompat::unicode::is_print;
+use gocompat::url::query_escape;
+use gocompat::utf8::decode_rune;
 
 /// How a builtin's parameter receives its argument.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -66,7 +67,7 @@ pub fn call_builtin(name: &str, callee: &str, args: &[Value]) -> Result<Value, S
         "printf" => str_val(sprintf(&string_arg(&args[0]), &any_args(&args[1..]))),
         "html" => str_val(html_escape(&eval_args(args))),
         "js" => str_val(js_escape(&eval_args(args))),
-        "urlquery" => str_val(query_escape(&eval_args(args))),
+        "urlquery" => str_val(query_escape(&eval_args(args)).into_bytes()),
         "eq" => eq(&args[0], &args[1..]).map(bool_val),
         "ne" => eq(&args[0], &args[1..2]).map(|b| bool_val(!b)),
         "lt" => lt(&args[0], &args[1]).map(bool_val),
@@ -371,10 +372,10 @@ fn le(arg1: &Value, arg2: &Value) -> Result<bool, String> {
 
 /// Go's `evalArgs`: a lone string as is, otherwise `Sprint` with nils shown as `<no value>`.
 fn eval_args(args: &[Value]) -> Vec<u8> {
-    if let [v] = args {
-        if let Some(Datum::Str(s)) = v.concrete() {
-            return s.to_vec();
-        }
+    if let [v] = args
+        && let Some(Datum::Str(s)) = v.concrete()
+    {
+        return s.to_vec();
     }
     let printable: Vec<Datum> = args
         .iter()
@@ -439,23 +440,6 @@ fn js_escape(s: &[u8]) -> Vec<u8> {
     out
 }
 
-fn query_escape(s: &[u8]) -> Vec<u8> {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = Vec::with_capacity(s.len());
-    for &c in s {
-        match c {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(c),
-            b' ' => out.push(b'+'),
-            _ => {
-                out.push(b'%');
-                out.push(HEX[(c >> 4) as usize]);
-                out.push(HEX[(c & 0xF) as usize]);
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,7 +458,6 @@ mod tests {
             js_escape("a'b\"c<=>&\\\n\u{200b}é".as_bytes()),
             "a\\'b\\\"c\\u003C\\u003D\\u003E\\u0026\\\\\\u000A\\u200Bé".as_bytes()
         );
-        assert_eq!(query_escape(b"a b&c=d/e~"), b"a+b%26c%3Dd%2Fe~");
     }
 
     #[test]

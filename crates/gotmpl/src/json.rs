@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::number::parse_float;
-use crate::quote::{decode_rune, quote_bytes};
 use crate::value::{Datum, List};
+use gocompat::strconv::{parse_float, quote_bytes};
+use gocompat::utf8::decode_rune;
 
 const MAX_NESTING: usize = 10_000;
 

@@ -1,7 +1,7 @@
 //! The template lexer: splits text into items the way Go's `text/template/parse` lexer does.
 
 use crate::quote::quote_prec;
-use crate::unicode::{is_digit, is_letter};
+use gocompat::unicode::{is_digit, is_letter};
 
 /// What kind of token an [`Item`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

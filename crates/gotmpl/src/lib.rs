@@ -12,8 +12,6 @@ mod parse;
 mod printf;
 mod quote;
 mod stack;
-mod unicode;
-mod unicode_tables;
 mod value;
 
 use std::fmt;

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use crate::lex::{Item, ItemType, Lexer};
 use crate::number::Number;
-use crate::quote::{quote, unquote};
 use crate::stack;
+use gocompat::strconv::{UnquoteError, quote, unquote};
 
 /// Maximum nesting of parenthesised pipelines (Go's `maxStackDepth`).
 const MAX_PAREN_DEPTH: usize = 10_000;
@@ -487,7 +487,7 @@ impl TreeParser {
         }
         match unquote(&name.val) {
             Ok(n) => self.name = n,
-            Err(()) => return self.errorf(sh, "invalid syntax".into()),
+            Err(UnquoteError) => return self.errorf(sh, "invalid syntax".into()),
         }
         self.expect(sh, ItemType::RightDelim, context)?;
         let (root, end) = self.item_list(sh)?;
@@ -790,7 +790,7 @@ impl TreeParser {
         match token.typ {
             ItemType::String | ItemType::RawString => match unquote(&token.val) {
                 Ok(s) => Ok(s),
-                Err(()) => self.errorf(sh, "invalid syntax".into()),
+                Err(UnquoteError) => self.errorf(sh, "invalid syntax".into()),
             },
             _ => self.unexpected(sh, token, context),
         }
@@ -916,7 +916,7 @@ impl TreeParser {
                     quoted: token.val,
                     text,
                 },
-                Err(()) => return self.errorf(sh, "invalid syntax".into()),
+                Err(UnquoteError) => return self.errorf(sh, "invalid syntax".into()),
             },
             _ => {
                 self.backup();

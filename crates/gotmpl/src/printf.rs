@@ -2,9 +2,10 @@
 //! width, precision, argument indexes and the `%!verb(type=value)` error forms.
 
 use crate::ftoa::format_float;
-use crate::quote::{can_backquote, decode_rune, quote_bytes, quote_rune, rune_count};
-use crate::unicode::is_print;
 use crate::value::Datum;
+use gocompat::strconv::{can_backquote, quote_bytes, quote_rune};
+use gocompat::unicode::is_print;
+use gocompat::utf8::{decode_rune, rune_count};
 
 const LDIGITS: &[u8; 17] = b"0123456789abcdefx";
 const UDIGITS: &[u8; 17] = b"0123456789ABCDEFX";
@@ -595,12 +596,13 @@ impl Printer {
         }
         let mut out = b"U+".to_vec();
         out.extend_from_slice(&hex);
-        if self.f.sharp && u <= 0x10FFFF {
-            if let Some(c) = char::from_u32(u as u32).filter(|&c| is_print(c)) {
-                out.extend_from_slice(b" '");
-                push_rune(&mut out, c);
-                out.push(b'\'');
-            }
+        if self.f.sharp
+            && u <= 0x10FFFF
+            && let Some(c) = char::from_u32(u as u32).filter(|&c| is_print(c))
+        {
+            out.extend_from_slice(b" '");
+            push_rune(&mut out, c);
+            out.push(b'\'');
         }
         self.pad_no_zero(&out);
     }

@@ -1,106 +1,8 @@
-//! Go's `strconv` quoting: `Quote`, `QuoteRune`, `CanBackquote`, `Unquote`, `UnquoteChar`.
+//! fmt's quoting verbs that `strconv` lacks: `%.Nq` (the first N runes, quoted) and `%#U`.
 
-use crate::unicode::is_print;
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Decodes one rune like Go's `utf8.DecodeRune`: `(None, 1)` for any invalid byte.
-pub fn decode_rune(b: &[u8]) -> (Option<char>, usize) {
-    let Some(&first) = b.first() else {
-        return (None, 0);
-    };
-    let n = match first {
-        0x00..=0x7F => return (Some(first as char), 1),
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => return (None, 1),
-    };
-    if b.len() < n {
-        return (None, 1);
-    }
-    match std::str::from_utf8(&b[..n]) {
-        Ok(s) => (s.chars().next(), n),
-        Err(_) => (None, 1),
-    }
-}
-
-/// Counts runes like `utf8.RuneCount` (each invalid byte counts as one).
-pub fn rune_count(b: &[u8]) -> usize {
-    let mut i = 0;
-    let mut n = 0;
-    while i < b.len() {
-        let (_, w) = decode_rune(&b[i..]);
-        i += w;
-        n += 1;
-    }
-    n
-}
-
-fn push_hex(out: &mut Vec<u8>, prefix: &[u8], v: u32, digits: usize) {
-    out.extend_from_slice(prefix);
-    for i in (0..digits).rev() {
-        out.push(HEX[((v >> (4 * i)) & 0xF) as usize]);
-    }
-}
-
-fn push_escaped_rune(out: &mut Vec<u8>, r: u32, quote: u8, ascii_only: bool) {
-    if r == quote as u32 || r == '\\' as u32 {
-        out.push(b'\\');
-        out.push(r as u8);
-        return;
-    }
-    let c = char::from_u32(r);
-    let printable = match c {
-        Some(c) if ascii_only => c.is_ascii() && is_print(c),
-        Some(c) => is_print(c),
-        None => false,
-    };
-    if printable {
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(c.unwrap_or('\u{FFFD}').encode_utf8(&mut buf).as_bytes());
-        return;
-    }
-    match r {
-        7 => out.extend_from_slice(b"\\a"),
-        8 => out.extend_from_slice(b"\\b"),
-        0xC => out.extend_from_slice(b"\\f"),
-        0xA => out.extend_from_slice(b"\\n"),
-        0xD => out.extend_from_slice(b"\\r"),
-        9 => out.extend_from_slice(b"\\t"),
-        0xB => out.extend_from_slice(b"\\v"),
-        r if r < 0x20 || r == 0x7F => push_hex(out, b"\\x", r, 2),
-        r => {
-            let r = if c.is_none() { 0xFFFD } else { r };
-            if r < 0x10000 {
-                push_hex(out, b"\\u", r, 4)
-            } else {
-                push_hex(out, b"\\U", r, 8)
-            }
-        }
-    }
-}
-
-/// `strconv.Quote` (or `QuoteToASCII` when `ascii_only`) of arbitrary bytes.
-pub fn quote_bytes(s: &[u8], ascii_only: bool) -> Vec<u8> {
-    let mut out = vec![b'"'];
-    let mut i = 0;
-    while i < s.len() {
-        let (r, w) = decode_rune(&s[i..]);
-        match r {
-            None => push_hex(&mut out, b"\\x", s[i] as u32, 2),
-            Some(c) => push_escaped_rune(&mut out, c as u32, b'"', ascii_only),
-        }
-        i += w;
-    }
-    out.push(b'"');
-    out
-}
-
-/// `strconv.Quote` as a `String` (the result is always valid UTF-8).
-pub fn quote(s: &[u8]) -> String {
-    String::from_utf8_lossy(&quote_bytes(s, false)).into_owned()
-}
+use gocompat::strconv::quote;
+use gocompat::unicode::is_print;
+use gocompat::utf8::decode_rune;
 
 /// Go's `fmt.Sprintf("%.Nq", s)`: the first `prec` runes, quoted.
 pub fn quote_prec(s: &[u8], prec: usize) -> String {
@@ -113,186 +15,15 @@ pub fn quote_prec(s: &[u8], prec: usize) -> String {
     quote(&s[..i])
 }
 
-/// `strconv.QuoteRune` (or `QuoteRuneToASCII`).
-pub fn quote_rune(r: u32, ascii_only: bool) -> Vec<u8> {
-    let r = if char::from_u32(r).is_some() {
-        r
-    } else {
-        0xFFFD
-    };
-    let mut out = vec![b'\''];
-    push_escaped_rune(&mut out, r, b'\'', ascii_only);
-    out.push(b'\'');
-    out
-}
-
-/// `strconv.CanBackquote`.
-pub fn can_backquote(s: &[u8]) -> bool {
-    let mut i = 0;
-    while i < s.len() {
-        let (r, w) = decode_rune(&s[i..]);
-        i += w;
-        match r {
-            None => return false,
-            Some('\u{FEFF}') => return false,
-            Some(_) if w > 1 => {}
-            Some(c) => {
-                if (c < ' ' && c != '\t') || c == '`' || c == '\u{7F}' {
-                    return false;
-                }
-            }
-        }
-    }
-    true
-}
-
 /// `fmt.Sprintf("%#U", r)` for a rune value.
 pub fn sharp_u(r: u32) -> String {
     let mut s = format!("U+{r:04X}");
-    if let Some(c) = char::from_u32(r) {
-        if is_print(c) {
-            s.push_str(&format!(" '{c}'"));
-        }
+    if let Some(c) = char::from_u32(r)
+        && is_print(c)
+    {
+        s.push_str(&format!(" '{c}'"));
     }
     s
-}
-
-/// The value decoded by [`unquote_char`]: a rune, or a raw byte (`\x`/octal escapes).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Unquoted {
-    Rune(u32),
-    Byte(u8),
-}
-
-impl Unquoted {
-    pub fn value(self) -> u32 {
-        match self {
-            Unquoted::Rune(r) => r,
-            Unquoted::Byte(b) => b as u32,
-        }
-    }
-}
-
-fn unhex(b: u8) -> Option<u32> {
-    (b as char).to_digit(16)
-}
-
-/// `strconv.UnquoteChar`: decodes the first character or escape of `s`; returns it and the tail.
-pub fn unquote_char(s: &[u8], quote: u8) -> Result<(Unquoted, &[u8]), ()> {
-    let Some(&c) = s.first() else {
-        return Err(());
-    };
-    if c == quote && (quote == b'\'' || quote == b'"') {
-        return Err(());
-    }
-    if c >= 0x80 {
-        let (r, w) = decode_rune(s);
-        return Ok((Unquoted::Rune(r.map_or(0xFFFD, |c| c as u32)), &s[w..]));
-    }
-    if c != b'\\' {
-        return Ok((Unquoted::Byte(c), &s[1..]));
-    }
-    if s.len() <= 1 {
-        return Err(());
-    }
-    let e = s[1];
-    let s = &s[2..];
-    let simple = |v: u8| Ok((Unquoted::Byte(v), s));
-    match e {
-        b'a' => simple(7),
-        b'b' => simple(8),
-        b'f' => simple(0xC),
-        b'n' => simple(b'\n'),
-        b'r' => simple(b'\r'),
-        b't' => simple(b'\t'),
-        b'v' => simple(0xB),
-        b'x' | b'u' | b'U' => {
-            let n = match e {
-                b'x' => 2,
-                b'u' => 4,
-                _ => 8,
-            };
-            if s.len() < n {
-                return Err(());
-            }
-            let mut v = 0u32;
-            for &d in &s[..n] {
-                v = (v << 4) | unhex(d).ok_or(())?;
-            }
-            if e == b'x' {
-                return Ok((Unquoted::Byte(v as u8), &s[n..]));
-            }
-            if char::from_u32(v).is_none() {
-                return Err(());
-            }
-            Ok((Unquoted::Rune(v), &s[n..]))
-        }
-        b'0'..=b'7' => {
-            if s.len() < 2 {
-                return Err(());
-            }
-            let mut v = (e - b'0') as u32;
-            for &d in &s[..2] {
-                if !(b'0'..=b'7').contains(&d) {
-                    return Err(());
-                }
-                v = (v << 3) | (d - b'0') as u32;
-            }
-            if v > 255 {
-                return Err(());
-            }
-            Ok((Unquoted::Byte(v as u8), &s[2..]))
-        }
-        b'\\' => simple(b'\\'),
-        b'\'' | b'"' => {
-            if e != quote {
-                return Err(());
-            }
-            simple(e)
-        }
-        _ => Err(()),
-    }
-}
-
-/// `strconv.Unquote` for double-quoted and back-quoted strings; yields raw bytes.
-pub fn unquote(s: &str) -> Result<Vec<u8>, ()> {
-    let b = s.as_bytes();
-    let n = b.len();
-    if n < 2 || b[0] != b[n - 1] {
-        return Err(());
-    }
-    let quote = b[0];
-    let inner = &b[1..n - 1];
-    if quote == b'`' {
-        if inner.contains(&b'`') {
-            return Err(());
-        }
-        return Ok(inner.iter().copied().filter(|&c| c != b'\r').collect());
-    }
-    if quote != b'"' && quote != b'\'' {
-        return Err(());
-    }
-    if inner.contains(&b'\n') {
-        return Err(());
-    }
-    let mut out = Vec::with_capacity(inner.len());
-    let mut rest = inner;
-    while !rest.is_empty() {
-        let (v, tail) = unquote_char(rest, quote)?;
-        rest = tail;
-        match v {
-            Unquoted::Byte(b) => out.push(b),
-            Unquoted::Rune(r) => {
-                let c = char::from_u32(r).unwrap_or('\u{FFFD}');
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-        if quote == b'\'' && !rest.is_empty() {
-            return Err(());
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -301,56 +32,15 @@ mod tests {
 
     #[test]
     fn quoting() {
-        let cases: [(&[u8], &str); 8] = [
-            (b"abc", r#""abc""#),
-            (b"a\"b\\c", r#""a\"b\\c""#),
-            (b"\n\t\x07\x00", r#""\n\t\a\x00""#),
-            (b"\xff", r#""\xff""#),
-            ("é€".as_bytes(), "\"é€\""),
-            ("\u{200b}".as_bytes(), r#""\u200b""#),
-            ("\u{e0001}".as_bytes(), r#""\U000e0001""#),
-            (b"\x7f", r#""\x7f""#),
-        ];
-        for (input, want) in cases {
-            assert_eq!(quote(input), want, "{input:?}");
-        }
-        assert_eq!(quote_bytes("é".as_bytes(), true), br#""\u00e9""#);
-        assert_eq!(quote_rune('x' as u32, false), b"'x'");
-        assert_eq!(quote_rune('\'' as u32, false), br"'\''");
         assert_eq!(quote_prec(b"0123456789abc", 10), r#""0123456789""#);
     }
 
     #[test]
-    fn unquoting() {
-        let ok: [(&str, &[u8]); 7] = [
-            (r#""a\nb""#, b"a\nb"),
-            (r#""\x41\101\u00e9""#, "AAé".as_bytes()),
-            (r#""\xff""#, b"\xff"),
-            ("`a\\n\r`", b"a\\n"),
-            (r#""\U0001F600""#, "😀".as_bytes()),
-            (r#""""#, b""),
-            (r#""\"""#, b"\""),
-        ];
-        for (input, want) in ok {
-            assert_eq!(unquote(input).as_deref(), Ok(want), "{input}");
-        }
-        for bad in [
-            r#""\'""#,
-            r#""\q""#,
-            r#""\400""#,
-            r#""\ud800""#,
-            "\"a",
-            "`a`b`",
-        ] {
-            assert!(unquote(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn backquote() {
-        assert!(can_backquote(b"abc\tdef"));
-        assert!(!can_backquote(b"a`b"));
-        assert!(!can_backquote(b"a\nb"));
-        assert!(!can_backquote(b"\xff"));
+    fn sharp_u_shows_printable_runes() {
+        assert_eq!(sharp_u('x' as u32), "U+0078 'x'");
+        assert_eq!(sharp_u(0x200b), "U+200B");
+        assert_eq!(sharp_u(0x378), "U+0378");
+        assert_eq!(sharp_u(0x1F600), "U+1F600 '\u{1F600}'");
+        assert_eq!(sharp_u(0xD800), "U+D800");
     }
 }

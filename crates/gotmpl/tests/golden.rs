@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use gotmpl::{format, ErrorKind};
+use gotmpl::{ErrorKind, format};
 use serde_json::Value;
 
 fn bytes(case: &Value, key: &str) -> Vec<u8> {

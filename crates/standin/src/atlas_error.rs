@@ -1,7 +1,7 @@
 //! Atlas-style JSON error bodies (`{"detail","error","errorCode","parameters","reason"}`) and
 //! the fixed pretty-printed 401 body of the digest layer.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::http::reason_phrase;
 

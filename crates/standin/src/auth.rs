@@ -3,6 +3,7 @@
 
 use std::sync::Mutex;
 
+use crate::ERROR_CONTENT_TYPE;
 use crate::atlas_error::{AtlasError, UNAUTHORIZED_BODY};
 use crate::config::Auth;
 use crate::digest::{self, Expected, NonceBook};
@@ -10,7 +11,6 @@ use crate::http::Response;
 use crate::oauth::TokenBook;
 use crate::random;
 use crate::recorded::Recorded;
-use crate::ERROR_CONTENT_TYPE;
 
 /// True when `req` may pass (no side effects: a nonce can be answered more than once).
 pub fn is_authorized(

@@ -4,7 +4,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::http::{reason_phrase, Response};
+use crate::http::{Response, reason_phrase};
 use crate::{ERROR_CONTENT_TYPE, SUCCESS_CONTENT_TYPE};
 
 /// A response sent as is (a correct Content-Length is always computed when sending).
@@ -176,10 +176,12 @@ mod tests {
                 "{name}"
             );
             if canned.status == 401 {
-                assert!(canned
-                    .header("www-authenticate")
-                    .unwrap()
-                    .starts_with("Digest realm="));
+                assert!(
+                    canned
+                        .header("www-authenticate")
+                        .unwrap()
+                        .starts_with("Digest realm=")
+                );
                 assert_eq!(
                     canned.body,
                     crate::atlas_error::UNAUTHORIZED_BODY.as_bytes()

@@ -6,6 +6,7 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ERROR_CONTENT_TYPE;
 use crate::atlas_error::AtlasError;
 use crate::auth;
 use crate::fault::Fault;
@@ -13,7 +14,6 @@ use crate::http::{self, ReadError, Response};
 use crate::oauth;
 use crate::routes::{self, Ctx};
 use crate::server::{Scripted, Shared};
-use crate::ERROR_CONTENT_TYPE;
 
 /// What to do with the connection after an answer.
 enum Next {

@@ -220,10 +220,10 @@ pub struct NonceBook {
 impl NonceBook {
     /// Remember a freshly issued nonce.
     pub fn issue(&mut self, nonce: String) {
-        if self.order.len() >= NONCE_MEMORY {
-            if let Some(old) = self.order.pop_front() {
-                self.known.remove(&old);
-            }
+        if self.order.len() >= NONCE_MEMORY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.known.remove(&old);
         }
         self.known.insert(nonce.clone());
         self.order.push_back(nonce);

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use atlas_standin::{Config, StandIn, GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY};
+use atlas_standin::{Config, GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn};
 
 const USAGE: &str = "usage: atlas-standin [--port N] [--seed]";
 

@@ -3,10 +3,10 @@
 
 use std::sync::Mutex;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::atlas_error::AtlasError;
-use crate::http::{parse_query, path_escape, percent_decode, Response};
+use crate::http::{Response, parse_query, path_escape, percent_decode};
 use crate::pretty;
 use crate::recorded::Recorded;
 use crate::state::{AccessEntry, ApiKey, Role, State};

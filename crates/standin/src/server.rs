@@ -193,10 +193,10 @@ impl Drop for StandIn {
         self.shared.stop();
         // Wake the accept thread; only join it when the wake-up connection got through.
         let woke = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2)).is_ok();
-        if let Some(handle) = self.accept.take() {
-            if woke {
-                let _ = handle.join();
-            }
+        if let Some(handle) = self.accept.take()
+            && woke
+        {
+            let _ = handle.join();
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::{clock, random};
 

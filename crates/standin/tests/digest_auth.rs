@@ -3,8 +3,8 @@
 
 mod common;
 
-use atlas_standin::{Algorithm, Auth, Config, StandIn, PRIVATE_KEY, PUBLIC_KEY};
-use common::{answer, build_request, chunked, Conn, JSON, ORG};
+use atlas_standin::{Algorithm, Auth, Config, PRIVATE_KEY, PUBLIC_KEY, StandIn};
+use common::{Conn, JSON, ORG, answer, build_request, chunked};
 
 const UNAUTHORIZED: &str = "{\n  \"error\" : 401,\n  \"reason\" : \"Unauthorized\",\n  \"detail\" : \"You are not authorized for this resource.\"\n}";
 
@@ -30,7 +30,9 @@ fn get_both_legs_on_one_connection() {
         .unwrap();
     assert_eq!(
         challenge,
-        format!("Digest realm=\"MMS Public API\", domain=\"\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\", stale=false")
+        format!(
+            "Digest realm=\"MMS Public API\", domain=\"\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\", stale=false"
+        )
     );
     assert_eq!(nonce.len(), 32);
     let auth = answer(challenge, "GET", &target, PUBLIC_KEY, PRIVATE_KEY);

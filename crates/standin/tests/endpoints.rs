@@ -4,8 +4,8 @@
 mod common;
 
 use atlas_standin::{Auth, Config, StandIn};
-use common::{Conn, Resp, GROUP, JSON, ORG};
-use serde_json::{json, Value};
+use common::{Conn, GROUP, JSON, ORG, Resp};
+use serde_json::{Value, json};
 
 fn open_server(seed: bool) -> StandIn {
     StandIn::start(Config {
@@ -284,10 +284,12 @@ fn project_key_lifecycle() {
         .map(|k| k["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec![pid.as_str(), oid.as_str()]);
-    assert!(listed["results"][0]["privateKey"]
-        .as_str()
-        .unwrap()
-        .starts_with("********-****-****-"));
+    assert!(
+        listed["results"][0]["privateKey"]
+            .as_str()
+            .unwrap()
+            .starts_with("********-****-****-")
+    );
 
     // updateGroupApiKeyRoles
     let updated = call(
@@ -382,10 +384,12 @@ fn pagination_and_counts() {
             .map(|l| l["rel"].as_str().unwrap())
             .collect();
         assert_eq!(got_rels, rels, "{query}");
-        assert!(body["links"][0]["href"]
-            .as_str()
-            .unwrap()
-            .starts_with(&base));
+        assert!(
+            body["links"][0]["href"]
+                .as_str()
+                .unwrap()
+                .starts_with(&base)
+        );
     }
     for bad in [
         "?itemsPerPage=0",
