@@ -20,12 +20,12 @@ use atlas::transport::executor::Executor;
 use atlas::transport::proxy::ProxySettings;
 
 fn main() {
-    restore_default_sigpipe();
+    ignore_sigpipe();
     interrupt::watch();
     let code = match run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("Error: {e:#}");
+            error::report(&format!("Error: {e:#}\n"));
             error::FAILURE
         }
     };
@@ -39,7 +39,7 @@ fn run() -> Result<i32> {
             return Ok(error::SUCCESS);
         }
         Invocation::PrintError(text) => {
-            eprint!("{text}");
+            error::report(&text);
             return Ok(error::SUCCESS);
         }
         Invocation::Run(args) => args,
@@ -128,10 +128,13 @@ fn send(command: &CommandRequest, body: Option<Vec<u8>>, run: Run<'_>) -> Result
     runtime.block_on(session::send(&executor, request, &credentials, &origin))
 }
 
-/// Go programs die quietly on a closed stdout pipe; Rust ignores SIGPIPE unless told not to.
-fn restore_default_sigpipe() {
-    // SAFETY: setting a signal disposition to its default before any thread starts.
+/// SIGPIPE is ignored for the whole run, so that a closed stderr or a reader gone while a
+/// created key is delivered is an error this program handles (DECISIONS D16) instead of a
+/// silent death that loses the key or leaves a temporary file; where the Go CLI dies quietly
+/// on a closed stdout, `output` ends the process the same way.
+fn ignore_sigpipe() {
+    // SAFETY: setting a signal disposition before any thread starts.
     unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
 }

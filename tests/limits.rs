@@ -198,3 +198,16 @@ fn a_rate_limited_token_request_gives_way_to_a_token_cached_meanwhile() {
     );
     assert_eq!(server.tokens_issued(), 1);
 }
+
+#[test]
+fn the_largest_http_timeout_is_accepted_without_overflow() {
+    let server = service_account_server();
+    let sandbox = Sandbox::new();
+    write_sa_config(&sandbox, &server);
+    let run = sandbox.run_env(
+        &list(),
+        &[("MONGODB_ATLAS_HTTP_TIMEOUT", "18446744073709551615")],
+        Stdin::Null,
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+}

@@ -195,6 +195,18 @@ fn an_attackers_link_or_file_in_a_sticky_folder_gets_nothing() {
         link.display()
     ));
     assert_eq!(std::fs::read(&precious).unwrap(), b"precious");
+    // A link in the middle of the path: the attacker's `dir` in the sticky folder leads
+    // into the victim's home, so `dir/precious.txt` would overwrite the victim's file.
+    let dir_link = world.shared("dir");
+    std::os::unix::fs::symlink(world.home(), &dir_link).unwrap();
+    chown(&dir_link, ATTACKER);
+    let through = dir_link.join("precious.txt");
+    let run = world.victim(&refs(&create_into(&through)), &[]);
+    run.assert_error(&format!(
+        "Error: open {}: permission denied\n",
+        through.display()
+    ));
+    assert_eq!(std::fs::read(&precious).unwrap(), b"precious");
     // The attacker's own world-readable file waiting for the victim's private key.
     let trap = world.shared("key.json");
     std::fs::write(&trap, b"").unwrap();

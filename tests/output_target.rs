@@ -387,6 +387,12 @@ fn a_thousand_early_interrupts_never_leave_a_temporary_file() {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    // Every run's stderr goes to one file, to count the interrupts the watcher took.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(sandbox.path("stderr.log"))
+        .unwrap();
     let started = Instant::now();
     let mut runs = 0u32;
     let mut seed = 0x2545_f491_4f6c_dd1du64;
@@ -395,7 +401,7 @@ fn a_thousand_early_interrupts_never_leave_a_temporary_file() {
         command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(log.try_clone().unwrap());
         let mut child = command.spawn().unwrap();
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -407,6 +413,12 @@ fn a_thousand_early_interrupts_never_leave_a_temporary_file() {
         runs += 1;
     }
     assert!(runs >= 1000, "only {runs} runs in 60 s");
+    let log = std::fs::read_to_string(sandbox.path("stderr.log")).unwrap();
+    let caught = log.matches("Error: interrupted\n").count();
+    assert!(
+        caught >= 100,
+        "the watcher took only {caught} of {runs} interrupts"
+    );
     let left: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -506,9 +518,68 @@ fn an_answer_that_cannot_be_saved_says_why() {
     );
     assert_eq!(run.code, 1, "{run:?}");
     let last = run.stderr.lines().last().unwrap();
-    assert!(
-        last.starts_with("the response could not be saved: ") && last.contains("state"),
+    assert_eq!(
+        last,
+        format!(
+            "the response could not be saved: {}: file exists",
+            sandbox.path("state").display()
+        ),
         "{run:?}"
     );
     assert_eq!(run.stderr.lines().count(), 3, "{run:?}");
+}
+
+#[test]
+fn a_reader_closing_stderr_during_a_dumped_create_loses_nothing() {
+    let (server, sandbox) = setup();
+    let out = sandbox.path("key.json");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let argv = create(&["-D", "--outputFile", out.to_str().unwrap()]);
+    let mut command = sandbox.command(&refs(&argv));
+    let (stdin_reader, mut stdin_writer) = std::io::pipe().unwrap();
+    std::io::Write::write_all(&mut stdin_writer, BODY.as_bytes()).unwrap();
+    drop(stdin_writer);
+    command
+        .stdin(stdin_reader)
+        .stdout(Stdio::null())
+        .stderr(writer);
+    let output = wait_bounded(command.spawn().unwrap(), Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let key: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(
+        key["privateKey"].is_string(),
+        "the created key reached its file"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn closed_or_read_only_descriptors_refuse_a_create_before_sending() {
+    let (server, sandbox) = setup();
+    // stderr closed at start: the refusal cannot even be read, but nothing is sent.
+    let argv = create(&["--outputFile", "/dev/stderr"]);
+    let run = via_shell(&sandbox, r#"exec "$0" "$@" 2>&-"#, &argv, BODY);
+    assert_eq!(run.code, 1, "{run:?}");
+    // A descriptor open for reading only.
+    sandbox.write_file("in.txt", b"x");
+    let argv = create(&["--outputFile", "/dev/fd/3"]);
+    let run = via_shell(&sandbox, r#"exec "$0" "$@" 3<in.txt"#, &argv, BODY);
+    run.assert_error("Error: write /dev/fd/3: bad file descriptor\n");
+    assert!(server.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_link_to_dev_stdout_is_written_as_the_stream_it_is() {
+    let (_server, sandbox) = setup();
+    std::os::unix::fs::symlink("/dev/stdout", sandbox.path("lnout")).unwrap();
+    let run = sandbox.run(
+        &refs(&create(&["--outputFile", "lnout"])),
+        Stdin::Bytes(BODY.into()),
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let key: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(key["desc"], "ci key");
+    let link = std::fs::symlink_metadata(sandbox.path("lnout")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link is not replaced");
 }

@@ -42,6 +42,7 @@ const GLOBAL_PROPERTIES: &[&str] = &[
 const CLOUD_URL: &str = "https://cloud.mongodb.com/";
 const CLOUD_GOV_URL: &str = "https://cloud.mongodbgov.com/";
 const DEFAULT_HTTP_TIMEOUT_SECS: u64 = 120;
+const MAX_HTTP_TIMEOUT_SECS: u64 = 100 * 365 * 86_400;
 
 /// A snapshot of the environment, so lookups are testable without touching the process.
 #[derive(Clone, Default)]
@@ -255,6 +256,22 @@ enum ReadError {
 /// 16 MiB. It is opened without blocking, so a FIFO in its place is refused instead of
 /// waiting for a writer, and read through a bound, so a link to `/dev/zero` cannot fill
 /// memory.
+/// The file's text, read as `config.toml` always is: a regular file of at most 16 MiB (after
+/// following links), opened without blocking; errors in the words `ConfigFile::load` uses.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = match read_bounded(path) {
+        Ok((bytes, _)) => bytes,
+        Err(ReadError::Os(e)) => bail!(
+            "cannot read {}: {}",
+            path.display(),
+            crate::support::error::os_error_text(&e)
+        ),
+        Err(ReadError::NotRegular) => bail!("cannot read {}: not a regular file", path.display()),
+        Err(ReadError::TooLarge) => bail!("cannot read {}: larger than 16 MiB", path.display()),
+    };
+    String::from_utf8(bytes).map_err(|_| anyhow!("cannot read {}: not UTF-8", path.display()))
+}
+
 /// Also says whether group or others may write the file.
 fn read_bounded(path: &Path) -> std::result::Result<(Vec<u8>, bool), ReadError> {
     use std::io::Read;
@@ -436,7 +453,9 @@ impl Profile {
         match self.get("http_timeout") {
             None => Ok(DEFAULT_HTTP_TIMEOUT_SECS),
             Some(v) => match v.trim().parse::<u64>() {
-                Ok(n) if n > 0 => Ok(n),
+                // Any positive number is accepted; past a century it is a century, so no
+                // deadline computed from it can overflow.
+                Ok(n) if n > 0 => Ok(n.min(MAX_HTTP_TIMEOUT_SECS)),
                 _ => bail!(
                     "invalid http_timeout {}",
                     crate::support::quote::go_quote(&crate::support::quote::shorten(&v))

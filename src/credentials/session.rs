@@ -81,10 +81,18 @@ pub async fn send(
                 .send(request, Signing::Bearer(&token), Policy::Api)
                 .await?;
             match again {
-                // D9: a refused cached token is dropped, and the request sent once more.
+                // D9: a refused cached token is dropped, and the request sent once more;
+                // D14: under the entry's lock, so parallel runs refused at once fetch one
+                // token between them (another run may have replaced the entry already).
                 Some(again) if from_cache && response.status == StatusCode::UNAUTHORIZED => {
-                    cache.remove();
-                    let fresh = fetch().await?;
+                    let _lock = cache.lock(origin.lock_wait, executor.warnings());
+                    let fresh = match cache.load(executor.warnings()) {
+                        Some(other) if other.expose() != token.expose() => other,
+                        _ => {
+                            cache.remove();
+                            fetch().await?
+                        }
+                    };
                     executor
                         .send(again, Signing::Bearer(&fresh), Policy::Api)
                         .await
@@ -136,11 +144,16 @@ async fn refreshed(
     let coordinated = store.refresh_source != Source::Environment;
     let _lock = coordinated.then(|| store.lock(origin.lock_wait)).flatten();
     let mut refresh_token = refresh_token.clone();
-    if coordinated && let Some((access, refresh)) = store.reload() {
-        if oauth::jwt_expired(access.expose()) == Ok(false) {
+    if coordinated {
+        let (access, refresh) = store.reload();
+        if let Some(access) = access
+            && oauth::jwt_expired(access.expose()) == Ok(false)
+        {
             return Ok(access);
         }
-        refresh_token = refresh;
+        if let Some(refresh) = refresh {
+            refresh_token = refresh;
+        }
     }
     let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
     let token = token(executor, request, TokenKind::Refresh, origin, &|| false)

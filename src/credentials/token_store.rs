@@ -38,16 +38,20 @@ impl TokenStore {
     /// its links), waiting at most `wait` (DECISIONS D14). `None`: go on without it.
     pub fn lock(&self, wait: std::time::Duration) -> Option<crate::support::file_lock::FileLock> {
         let real = std::fs::canonicalize(&self.config_path).ok()?;
-        let name = real.file_name()?.to_string_lossy().into_owned();
-        let lock = crate::support::atomic_file::folder_of(&real).join(format!(".{name}.lock"));
+        let lock = crate::support::atomic_file::folder_of(&real).join(".config.toml.lock");
         crate::support::file_lock::FileLock::acquire(&lock, wait)
     }
 
-    /// The tokens as the file holds them now (another run may have rotated them).
-    pub fn reload(&self) -> Option<(Secret<String>, Secret<String>)> {
-        let text = std::fs::read_to_string(&self.config_path).ok()?;
+    /// The tokens as the file holds them now (another run may have rotated them): each one
+    /// that came from the file, read again; `None` for one from the environment or gone.
+    pub fn reload(&self) -> (Option<Secret<String>>, Option<Secret<String>>) {
+        let Ok(text) = crate::config::read_text(&self.config_path) else {
+            return (None, None);
+        };
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        let document = toml::de::DeTable::parse(&text[bom..]).ok()?;
+        let Ok(document) = toml::de::DeTable::parse(&text[bom..]) else {
+            return (None, None);
+        };
         let value =
             |source: &Source, key: &str| match string_value(document.get_ref(), source, key)?
                 .get_ref()
@@ -55,10 +59,10 @@ impl TokenStore {
                 toml::de::DeValue::String(text) => Some(Secret::new(text.to_string())),
                 _ => None,
             };
-        Some((
-            value(&self.access_source, "access_token")?,
-            value(&self.refresh_source, "refresh_token")?,
-        ))
+        (
+            value(&self.access_source, "access_token"),
+            value(&self.refresh_source, "refresh_token"),
+        )
     }
 
     /// Replaces `access_token` and `refresh_token` where each was found.
@@ -72,12 +76,7 @@ impl TokenStore {
             return Ok(());
         }
         let shown = self.config_path.display();
-        let text = std::fs::read_to_string(&self.config_path).map_err(|e| {
-            anyhow!(
-                "cannot read {shown}: {}",
-                crate::support::error::os_error_text(&e)
-            )
-        })?;
+        let text = crate::config::read_text(&self.config_path)?;
         let updated = replace_values(&text, &edits)
             .ok_or_else(|| anyhow!("cannot find the tokens in {shown}"))?;
         crate::support::atomic_file::write_file(&self.config_path, updated.as_bytes())

@@ -17,6 +17,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use anyhow::{Result, anyhow, bail};
 
 use crate::support::atomic_file::{
@@ -41,7 +43,7 @@ impl Destination {
     /// answer cannot be asked for again: a stdout closed at start is then refused.
     pub fn prepare(target: Option<&Path>, keeps_answer: bool) -> Result<Destination> {
         let Some(target) = target.filter(|t| !t.as_os_str().is_empty()) else {
-            if keeps_answer && stdout_was_closed() {
+            if keeps_answer && !usable_for_writing(1) {
                 bail!("write /dev/stdout: bad file descriptor");
             }
             return Ok(Destination::Stdout);
@@ -49,18 +51,20 @@ impl Destination {
         let shown = target.display().to_string();
         let open_failed = |e: io::Error| anyhow!("open {shown}: {}", os_error_text(&e));
         if let Some(fd) = named_descriptor(target) {
-            if fd == 1 && keeps_answer && stdout_was_closed() {
-                bail!("write {shown}: bad file descriptor");
-            }
             // SAFETY: F_GETFD only asks whether the descriptor is open.
             if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
-                return Err(open_failed(io::Error::last_os_error()));
+                return Err(errno_open(&shown, libc::EBADF));
+            }
+            if !usable_for_writing(fd) {
+                bail!("write {shown}: bad file descriptor");
             }
             return Ok(Destination::Descriptor { fd, shown });
         }
+        // The link rule is checked on the way; `stat` of the name as given (the kernel's own
+        // walk, magic links such as `/dev/stdout` included) decides what the target is.
         let path = resolve_links(target).map_err(open_failed)?;
         let errno = |code| open_failed(io::Error::from_raw_os_error(code));
-        match std::fs::metadata(&path) {
+        match std::fs::metadata(target) {
             Ok(meta) if meta.is_dir() => Err(errno(libc::EISDIR)),
             Ok(meta) if meta.is_file() => {
                 if !writable(&path) || sticky_refuses(&path, &meta) {
@@ -71,7 +75,7 @@ impl Destination {
                 Ok(Destination::Atomic { pending, shown })
             }
             Ok(meta) if meta.file_type().is_fifo() || meta.file_type().is_char_device() => {
-                let file = open_direct(&path).map_err(open_failed)?;
+                let file = open_direct(target).map_err(open_failed)?;
                 Ok(Destination::Direct { file, shown })
             }
             Ok(_) => Err(errno(libc::ENXIO)),
@@ -93,8 +97,9 @@ impl Destination {
         }
     }
 
-    /// Writes the whole answer; the error reads `write <target>: <reason>`.
-    pub fn write(self, bytes: &[u8]) -> Result<()> {
+    /// Writes the whole answer; the error reads `write <target>: <reason>`. With
+    /// `quiet_on_broken_pipe`, a reader gone ends the process as SIGPIPE would.
+    pub fn write(self, bytes: &[u8], quiet_on_broken_pipe: bool) -> Result<()> {
         let shown = self.shown().to_string();
         let written = match self {
             Destination::Stdout => {
@@ -109,7 +114,12 @@ impl Destination {
             Destination::Direct { mut file, .. } => file.write_all(bytes),
             Destination::Atomic { pending, .. } => pending.commit(bytes),
         };
-        written.map_err(|e| anyhow!("write {shown}: {}", os_error_text(&e)))
+        written.map_err(|e| {
+            if quiet_on_broken_pipe && e.kind() == io::ErrorKind::BrokenPipe {
+                crate::support::error::die_of_sigpipe();
+            }
+            anyhow!("write {shown}: {}", os_error_text(&e))
+        })
     }
 }
 
@@ -178,19 +188,36 @@ fn sticky_refuses(path: &Path, meta: &std::fs::Metadata) -> bool {
     }
 }
 
-/// Whether descriptor 1 was closed when the process started (`>&-`). The Rust runtime
-/// reopens a closed stdout on `/dev/null` before `main`, so this is recorded earlier, by a
-/// constructor the loader runs before the runtime starts.
-pub fn stdout_was_closed() -> bool {
-    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+/// `open <target>: <errno text>`.
+fn errno_open(shown: &str, code: i32) -> anyhow::Error {
+    anyhow!(
+        "open {shown}: {}",
+        os_error_text(&io::Error::from_raw_os_error(code))
+    )
 }
 
-static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Whether a descriptor can take the answer: open now, open for writing, and (for 0, 1
+/// and 2) not closed when the process started — the Rust runtime reopens closed standard
+/// descriptors on `/dev/null` before `main`, so that is recorded earlier, by a constructor
+/// the loader runs before the runtime starts.
+fn usable_for_writing(fd: RawFd) -> bool {
+    if (0..3).contains(&fd) && CLOSED_AT_START.load(Ordering::Relaxed) & (1 << fd) != 0 {
+        return false;
+    }
+    // SAFETY: F_GETFL only reads the descriptor's status flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    flags != -1 && flags & libc::O_ACCMODE != libc::O_RDONLY
+}
+
+/// Bit `n` set: standard descriptor `n` was closed at start.
+static CLOSED_AT_START: AtomicU8 = AtomicU8::new(0);
 
 extern "C" fn record_closed_stdout() {
-    // SAFETY: F_GETFD only asks whether descriptor 1 is open.
-    if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
-        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only asks whether the descriptor is open.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+            CLOSED_AT_START.fetch_or(1 << fd, Ordering::Relaxed);
+        }
     }
 }
 
@@ -226,7 +253,7 @@ mod tests {
         let destination = Destination::prepare(Some(&target), true).unwrap();
         let temps = std::fs::read_dir(temp.path()).unwrap().count();
         assert_eq!(temps, 1, "the temporary file exists before the answer");
-        destination.write(b"{}").unwrap();
+        destination.write(b"{}", false).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"{}");
         assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 1);
     }

@@ -58,14 +58,15 @@ pub fn deliver(
             Arc::clone(&body),
             response_archive::report,
         );
-        ignore_sigpipe();
     }
+    // An answer that can be asked again dies quietly on a closed pipe, as Go's does.
+    let quiet_on_broken_pipe = !keep;
     let delivered = if success && template::is_template(&command.output) {
         template::format(&command.output, &body)
             .map_err(|e| anyhow!("error formatting output\n{e}"))
-            .and_then(|text| destination.write(&text))
+            .and_then(|text| destination.write(&text, quiet_on_broken_pipe))
     } else {
-        destination.write(&body)
+        destination.write(&body, quiet_on_broken_pipe)
     };
     let saved = if keep {
         crate::support::interrupt::take_answer()
@@ -90,16 +91,12 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
         .write_all(bytes)
         .and_then(|()| stdout.flush())
         .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                crate::support::error::die_of_sigpipe();
+            }
             anyhow!(
                 "write /dev/stdout: {}",
                 crate::support::error::os_error_text(&e)
             )
         })
-}
-
-fn ignore_sigpipe() {
-    // SAFETY: changing a signal disposition; no handler code runs.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-    }
 }

@@ -12,19 +12,29 @@ const BASE: u32 = 0x10_FF00;
 
 /// An argument as text; invalid UTF-8 bytes become private-use characters.
 pub fn decode(arg: OsString) -> String {
-    match arg.into_string() {
-        Ok(text) => text,
-        Err(arg) => {
-            let mut out = String::new();
-            for chunk in arg.as_bytes().utf8_chunks() {
-                out.push_str(chunk.valid());
-                for &b in chunk.invalid() {
-                    out.push(char::from_u32(BASE + u32::from(b)).expect("a valid character"));
+    let bytes = arg.as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if is_stray(c) {
+                // A character of the range used for stray bytes travels as its own bytes,
+                // so it cannot be mistaken for one.
+                for &b in c.encode_utf8(&mut [0; 4]).as_bytes() {
+                    out.push(stray(b));
                 }
+            } else {
+                out.push(c);
             }
-            out
+        }
+        for &b in chunk.invalid() {
+            out.push(stray(b));
         }
     }
+    out
+}
+
+fn stray(b: u8) -> char {
+    char::from_u32(BASE + u32::from(b)).expect("a valid character")
 }
 
 /// The file name an argument gave, byte for byte.
@@ -66,5 +76,11 @@ mod tests {
         assert_eq!(shown(&text), "b\u{fffd}ody-é\u{fffd}.json");
         assert_eq!(decode(OsString::from("plain")), "plain");
         assert_eq!(to_path("plain"), PathBuf::from("plain"));
+        // A real character of the private range is kept as itself, never a stray byte.
+        let tricky = OsString::from("\u{10ff2f}.json");
+        assert_eq!(
+            to_path(&decode(tricky.clone())).as_os_str(),
+            tricky.as_os_str()
+        );
     }
 }

@@ -123,29 +123,73 @@ pub fn kept_mode(target: &Path) -> io::Result<u32> {
     }
 }
 
-/// Follows the symbolic links at the end of `path` to the name that will really be written,
-/// but only those the kernel's `protected_symlinks` rule would follow, whatever the host's
-/// sysctl says: a link owned by the running user, or in a folder that is not sticky and
-/// world-writable, or owned by that folder's owner. Any other link is `permission denied`.
+/// Follows the symbolic links of `path` — in every component, as the kernel walks it — to the
+/// name that will really be written, but only those the kernel's `protected_symlinks` rule
+/// would follow, whatever the host's sysctl says: a link owned by the running user, or in a
+/// folder that is not sticky and world-writable, or owned by that folder's owner. Any other
+/// link is `permission denied`.
 pub fn resolve_links(path: &Path) -> io::Result<PathBuf> {
-    let mut current = path.to_path_buf();
-    for _ in 0..MAX_SYMLINKS {
-        let meta = match fs::symlink_metadata(&current) {
+    use std::path::Component;
+    let mut pending: Vec<std::ffi::OsString> = Vec::new();
+    let mut resolved = PathBuf::new();
+    let push_parts = |pending: &mut Vec<std::ffi::OsString>, path: &Path| {
+        let parts: Vec<_> = path
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(p) => Some(p.to_os_string()),
+                Component::ParentDir => Some("..".into()),
+                _ => None,
+            })
+            .collect();
+        pending.extend(parts.into_iter().rev());
+    };
+    if path.is_absolute() {
+        resolved.push("/");
+    }
+    push_parts(&mut pending, path);
+    let mut links = 0;
+    while let Some(part) = pending.pop() {
+        if part == ".." {
+            let at_top = resolved.as_os_str().is_empty() || resolved.ends_with("..");
+            if at_top {
+                resolved.push("..");
+            } else if resolved != Path::new("/") {
+                resolved.pop();
+            }
+            continue;
+        }
+        let candidate = resolved.join(&part);
+        let meta = match fs::symlink_metadata(&candidate) {
             Ok(meta) if meta.file_type().is_symlink() => meta,
-            _ => return Ok(current),
+            _ => {
+                resolved = candidate;
+                continue;
+            }
         };
-        let folder = fs::metadata(folder_of(&current))?;
+        links += 1;
+        if links > MAX_SYMLINKS {
+            return Err(io::Error::from_raw_os_error(libc::ELOOP));
+        }
+        let folder_path = if resolved.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            resolved.clone()
+        };
+        let folder = fs::metadata(&folder_path)?;
         let shared_sticky = folder.mode() & 0o1002 == 0o1002;
         if !(meta.uid() == effective_uid() || !shared_sticky || meta.uid() == folder.uid()) {
             return Err(io::Error::from_raw_os_error(libc::EACCES));
         }
-        let link = fs::read_link(&current)?;
-        current = match current.parent() {
-            Some(parent) if link.is_relative() => parent.join(link),
-            _ => link,
-        };
+        let link = fs::read_link(&candidate)?;
+        if link.is_absolute() {
+            resolved = PathBuf::from("/");
+        }
+        push_parts(&mut pending, &link);
     }
-    Err(io::Error::from_raw_os_error(libc::ELOOP))
+    if resolved.as_os_str().is_empty() {
+        resolved.push(".");
+    }
+    Ok(resolved)
 }
 
 /// The folder a path's last component lives in (`.` for a bare name).

@@ -27,7 +27,11 @@ impl FileLock {
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(path)
             .ok()?;
-        let deadline = Instant::now() + wait;
+        // A huge wait (any positive http_timeout is accepted) means: as good as forever.
+        let now = Instant::now();
+        let deadline = now
+            .checked_add(wait)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
         let mut pause = Duration::from_millis(2);
         loop {
             // SAFETY: flock on a descriptor we own.

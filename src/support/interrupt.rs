@@ -64,11 +64,17 @@ fn stop() -> ! {
         let _ = std::fs::remove_file(path);
     }
     let saved = take_answer().map(|(operation, body, save)| save(operation, &body));
-    match saved {
-        Some(line) => eprintln!("Error: interrupted\n{line}"),
-        None => eprintln!("Error: interrupted"),
+    let text = match saved {
+        Some(line) => format!("Error: interrupted\n{line}\n"),
+        None => "Error: interrupted\n".to_string(),
+    };
+    // Straight to descriptor 2, never through std's stderr lock (the main thread may hold
+    // it, blocked on a full pipe), and errors ignored (a closed stderr cannot stop us).
+    // SAFETY: write(2) of a valid buffer, then _exit, which runs nothing else.
+    unsafe {
+        libc::write(2, text.as_ptr().cast(), text.len());
+        libc::_exit(crate::support::error::FAILURE);
     }
-    std::process::exit(crate::support::error::FAILURE);
 }
 
 /// Creates a temporary file with `create` and registers it for removal, as one step that an

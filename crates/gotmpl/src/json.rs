@@ -9,6 +9,10 @@ use gocompat::strconv::{parse_float, quote_bytes};
 use gocompat::utf8::decode_rune;
 
 const MAX_NESTING: usize = 10_000;
+/// The most values a document may hold. Go has no such limit; here decoded values take tens
+/// of bytes each, so a hostile 64 MiB body of `[[],[],…]` would become gigabytes (DECISIONS
+/// D18). Real answers hold a few thousand.
+pub const MAX_VALUES: usize = 2_000_000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -367,10 +371,20 @@ impl Scanner {
     }
 }
 
-/// Finds the extent of the first JSON value (Go's `Decoder.readValue`).
+/// Finds the extent of the first JSON value (Go's `Decoder.readValue`), refusing one of more
+/// than `MAX_VALUES` values.
 fn read_value(input: &[u8]) -> Result<usize, String> {
     let mut s = Scanner::new();
+    let mut values = 0usize;
     for (i, &c) in input.iter().enumerate() {
+        if matches!(s.step, State::BeginValue | State::BeginValueOrEmpty) && !is_space(c) {
+            values += 1;
+            if values > MAX_VALUES {
+                return Err(format!(
+                    "the response holds more than {MAX_VALUES} JSON values"
+                ));
+            }
+        }
         match s.feed(c) {
             Step::End => return Ok(i),
             Step::EndObjectOrArray => {

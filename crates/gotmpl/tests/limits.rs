@@ -85,3 +85,24 @@ fn output_past_64_mib_stops_with_an_error() {
     let ok = gotmpl::format(r#"{{range $i := 60}}{{printf "%999999d" 1}}{{end}}"#, body).unwrap();
     assert_eq!(ok.len(), 60 * 999_999);
 }
+
+#[test]
+fn documents_of_more_than_two_million_values_are_refused() {
+    let items = gotmpl_max_values() + 1;
+    let body = format!("[{}[]]", "[],".repeat(items - 1));
+    let err = gotmpl::format("{{len .}}", body.as_bytes()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the response holds more than 2000000 JSON values"),
+        "{err}"
+    );
+    let fine = format!("[{}0]", "0,".repeat(99_999));
+    assert_eq!(
+        gotmpl::format("{{len .}}", fine.as_bytes()).unwrap(),
+        b"100000"
+    );
+}
+
+fn gotmpl_max_values() -> usize {
+    2_000_000
+}
