@@ -168,6 +168,16 @@ fn targets_the_victim_cannot_write_are_refused_before_sending() {
     ));
     assert_eq!(std::fs::read(&readonly).unwrap(), b"keep");
     assert!(server.requests().is_empty(), "no key was created");
+    // A file of the victim's readable by a group the victim is not in: rewritten, the
+    // group cannot be kept, so its bits are dropped rather than handed to another group.
+    let grouped = world.home().join("grouped.json");
+    std::fs::write(&grouped, b"old").unwrap();
+    std::os::unix::fs::lchown(&grouped, Some(VICTIM), Some(64_103)).unwrap();
+    chmod(&grouped, 0o640);
+    let run = world.victim(&refs(&create_into(&grouped)), &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let meta = std::fs::metadata(&grouped).unwrap();
+    assert_eq!((meta.gid(), meta.mode() & 0o777), (VICTIM, 0o600));
     // And a writable target works as the victim, with a private new file.
     let fine = world.home().join("new.json");
     let run = world.victim(&refs(&create_into(&fine)), &[]);

@@ -70,8 +70,10 @@ impl Destination {
                 if !writable(&path) || sticky_refuses(&path, &meta) {
                     return Err(errno(libc::EACCES));
                 }
-                let mode = kept_mode(&path).map_err(open_failed)?;
-                let pending = PendingFile::create(&path, mode).map_err(open_failed)?;
+                let (mode, group) = kept_mode(&path).map_err(open_failed)?;
+                let pending = PendingFile::create(&path, mode)
+                    .map_err(open_failed)?
+                    .keep_group(group);
                 Ok(Destination::Atomic { pending, shown })
             }
             Ok(meta) if meta.file_type().is_fifo() || meta.file_type().is_char_device() => {

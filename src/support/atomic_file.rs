@@ -26,6 +26,8 @@ pub struct PendingFile {
     temp: Option<NamedTempFile>,
     target: PathBuf,
     mode: u32,
+    /// The group the replaced file had, to keep with its mode.
+    group: Option<u32>,
 }
 
 impl PendingFile {
@@ -62,10 +64,19 @@ impl PendingFile {
             temp: Some(temp),
             target: target.to_path_buf(),
             mode: mode & 0o7777,
+            group: None,
         })
     }
 
-    /// Writes `bytes`, sets the mode, syncs and renames over the final name.
+    /// Keeps the group of the file being replaced (with its mode's group bits); when the
+    /// group cannot be kept, the group bits are dropped rather than given to another group.
+    pub fn keep_group(mut self, group: Option<u32>) -> PendingFile {
+        self.group = group;
+        self
+    }
+
+    /// Writes `bytes`, syncs, renames over the final name, then gives the file its mode: the
+    /// temporary file itself is never readable by group or others (DECISIONS D15).
     pub fn commit(mut self, bytes: &[u8]) -> io::Result<()> {
         let file = self
             .temp
@@ -73,17 +84,25 @@ impl PendingFile {
             .expect("a pending file is committed once")
             .as_file_mut();
         file.write_all(bytes)?;
-        if self.mode != 0o600 {
-            file.set_permissions(fs::Permissions::from_mode(self.mode))?;
+        let mut mode = self.mode;
+        if let Some(group) = self.group {
+            use std::os::fd::AsRawFd;
+            // SAFETY: fchown of a descriptor we own; uid -1 leaves the owner as it is.
+            if unsafe { libc::fchown(file.as_raw_fd(), u32::MAX, group) } != 0 {
+                mode &= !0o070;
+            }
         }
         file.sync_all()?;
         let temp = self.temp.take().expect("a pending file is committed once");
         let path = temp.path().to_path_buf();
         let renamed = temp.persist(&self.target);
-        // Renamed, or (on failure) removed as the returned file is dropped: forget it.
-        let result = renamed.map(drop).map_err(|e| e.error);
         crate::support::interrupt::untrack(&path);
-        result
+        // Renamed, or (on failure) removed as the returned file is dropped.
+        let file = renamed.map_err(|e| e.error)?;
+        if mode != 0o600 {
+            file.set_permissions(fs::Permissions::from_mode(mode))?;
+        }
+        Ok(())
     }
 }
 
@@ -105,20 +124,22 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let shown = path.display();
     let open_failed = |e: io::Error| anyhow!("open {shown}: {}", os_error_text(&e));
     let target = resolve_links(path).map_err(open_failed)?;
-    let mode = kept_mode(&target).map_err(open_failed)?;
-    let pending = PendingFile::create(&target, mode).map_err(open_failed)?;
+    let (mode, group) = kept_mode(&target).map_err(open_failed)?;
+    let pending = PendingFile::create(&target, mode)
+        .map_err(open_failed)?
+        .keep_group(group);
     pending
         .commit(bytes)
         .map_err(|e| anyhow!("write {shown}: {}", os_error_text(&e)))
 }
 
-/// The mode a rewritten file gets: its own permission bits when the running user owns it,
-/// else (and for a new file) 0600.
-pub fn kept_mode(target: &Path) -> io::Result<u32> {
+/// The mode (and group) a rewritten file gets: its own permission bits and group when the
+/// running user owns it, else (and for a new file) 0600 and the user's own group.
+pub fn kept_mode(target: &Path) -> io::Result<(u32, Option<u32>)> {
     match fs::metadata(target) {
-        Ok(meta) if meta.uid() == effective_uid() => Ok(meta.mode() & 0o7777),
-        Ok(_) => Ok(0o600),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0o600),
+        Ok(meta) if meta.uid() == effective_uid() => Ok((meta.mode() & 0o7777, Some(meta.gid()))),
+        Ok(_) => Ok((0o600, None)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((0o600, None)),
         Err(e) => Err(e),
     }
 }
