@@ -68,18 +68,19 @@ pub fn deliver(
     } else {
         destination.write(&body, quiet_on_broken_pipe)
     };
-    let saved = if keep {
-        crate::support::interrupt::take_answer()
-    } else {
-        None
-    };
-    match (delivered, saved) {
-        (Err(error), Some((operation, body, save))) => {
-            Err(anyhow!("{error:#}\n{}", save(operation, &body)))
+    match delivered {
+        // The created key's answer is saved, and the run ends there (see the function).
+        Err(error) if keep => crate::support::interrupt::fail_saving_answer(&format!("{error:#}")),
+        Err(error) => Err(error),
+        Ok(()) => {
+            if keep {
+                crate::support::interrupt::take_answer();
+            }
+            if !success {
+                bail!(SERVER_RETURNED_ERROR);
+            }
+            Ok(())
         }
-        (Err(error), None) => Err(error),
-        (Ok(()), _) if !success => bail!(SERVER_RETURNED_ERROR),
-        (Ok(()), _) => Ok(()),
     }
 }
 

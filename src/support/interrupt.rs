@@ -63,7 +63,12 @@ fn stop() -> ! {
     for path in pending.drain(..) {
         let _ = std::fs::remove_file(path);
     }
-    let saved = take_answer().map(|(operation, body, save)| save(operation, &body));
+    // Held until the process is gone: a save the main thread began finishes first (it ends
+    // the run itself), and none can begin after this one.
+    let mut held = lock(&ANSWER);
+    let saved = held
+        .take()
+        .map(|(operation, body, save)| save(operation, &body));
     let text = match saved {
         Some(line) => format!("Error: interrupted\n{line}\n"),
         None => "Error: interrupted\n".to_string(),
@@ -99,9 +104,22 @@ pub fn hold_answer(operation: &'static str, body: Arc<Vec<u8>>, save: fn(&str, &
     *lock(&ANSWER) = Some((operation, body, save));
 }
 
-/// The held answer, taken by whoever must now save it (or by delivery, once it succeeded).
+/// The held answer, taken by delivery once it succeeded.
 pub fn take_answer() -> Option<HeldAnswer> {
     lock(&ANSWER).take()
+}
+
+/// Ends a run whose held answer could not be delivered: saves it and prints the error with
+/// the line that says where it went, all under the lock the interrupt watcher takes, so an
+/// interrupt arriving meanwhile can neither cut the save short nor print over it.
+pub fn fail_saving_answer(error: &str) -> ! {
+    let mut held = lock(&ANSWER);
+    let text = match held.take() {
+        Some((operation, body, save)) => format!("Error: {error}\n{}\n", save(operation, &body)),
+        None => format!("Error: {error}\n"),
+    };
+    crate::support::error::report(&text);
+    std::process::exit(crate::support::error::FAILURE);
 }
 
 fn lock<T>(mutex: &'static Mutex<T>) -> MutexGuard<'static, T> {
