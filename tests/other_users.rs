@@ -70,6 +70,20 @@ impl World {
 
     /// Runs the binary as the victim, with the create body on stdin.
     fn victim(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        // The binary was just copied: a child another test thread forked meanwhile may still
+        // hold the copy's descriptor for a moment (exec then fails with ETXTBSY before the
+        // binary runs, so nothing was sent). Try again briefly.
+        for _ in 0..50 {
+            let run = self.victim_once(args, env);
+            if !(run.code == 126 && run.stderr.contains("Text file busy")) {
+                return run;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("the copied binary stayed busy");
+    }
+
+    fn victim_once(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new("setpriv");
         command
             .args([
