@@ -459,7 +459,9 @@ fn prescan(flags: &FlagSet, args: &[String]) -> Prescan {
                 }
                 break;
             }
-            if after.len() > 1 && after.starts_with('=') || !flag.is_bool() && !after.is_empty() {
+            // `-D=true`, `-ojson`, `-o=json`: the rest of the word is the value.
+            if (after.len() > 1 && after.starts_with('=')) || (!flag.is_bool() && !after.is_empty())
+            {
                 break;
             }
             if !flag.is_bool() {
@@ -607,6 +609,25 @@ mod tests {
             let err = set().parse(&args(argv)).unwrap_err();
             assert_eq!(err.0, *want, "{argv:?}");
         }
+    }
+
+    #[test]
+    fn the_prescan_keeps_pflag_rules_clap_lacks() {
+        let parsed = set().parse(&args(&["-P=", "-o="])).unwrap();
+        assert_eq!(parsed.get("profile"), Some("="));
+        assert_eq!(parsed.get("output"), Some("="));
+        let err = |list: &[&str]| set().parse(&args(list)).unwrap_err().0;
+        assert_eq!(err(&["-D="]), "unknown shorthand flag: '=' in -=");
+        assert_eq!(err(&["-hD=", "x"]), "unknown shorthand flag: '=' in -=");
+        assert_eq!(err(&["-hxyz"]), "unknown shorthand flag: 'x' in -xyz");
+        assert_eq!(err(&["---x=1"]), "bad flag syntax: ---x=1");
+        assert_eq!(
+            err(&["--itemsPerPage", "abc", "--foo"]),
+            "invalid argument \"abc\" for \"--itemsPerPage\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax"
+        );
+        assert_eq!(err(&["--orgId", "-x", "--foo"]), "unknown flag: --foo");
+        let parsed = set().parse(&args(&["--", "-x", "-D="])).unwrap();
+        assert_eq!(parsed.positional, args(&["-x", "-D="]));
     }
 
     #[test]
