@@ -1,11 +1,14 @@
 //! The command tree (`atlas` → `api` → `programmaticApiKeys` → operations, plus `help` and
 //! `completion`) and how argv finds a command in it, the way cobra v1.10.2 does.
 //!
-//! Every node's flags are built here, the operations' from the operations table, so the
-//! parser, the help and the completion scripts all read one definition.
+//! Every node's flags are built here, the operations' from the operations table, and made
+//! once into a `clap::Command` tree (`tree`): clap parses each command's flags and the
+//! completion scripts are written from that tree; help reads the same definitions.
+
+use std::sync::OnceLock;
 
 use crate::api::operations::{self, Operation, ParamType, TAG};
-use crate::cli::flags::{Flag, FlagKind, FlagSet};
+use crate::cli::flags::{self, Flag, FlagError, FlagKind, FlagSet, ParsedFlags};
 use crate::cli::shell::Shell;
 
 pub const PROFILE_USAGE: &str = "Name of the profile to use from your configuration file. To learn about profiles for the Atlas CLI, see https://dochub.mongodb.org/core/atlas-cli-save-connection-settings.";
@@ -147,6 +150,61 @@ impl Command {
     }
 }
 
+/// The clap command tree, built once: `atlas` → `api` → `programmaticApiKeys` → the
+/// operations (with their aliases), `help`, `completion` → the shells. `--profile` and
+/// `--debug` are the root's global flags; every node has the positional catch-all.
+pub fn tree() -> &'static clap::Command {
+    static TREE: OnceLock<clap::Command> = OnceLock::new();
+    TREE.get_or_init(|| {
+        let mut root = clap_node(Command::Root);
+        root.build();
+        root
+    })
+}
+
+fn clap_node(command: Command) -> clap::Command {
+    let root = command == Command::Root;
+    let args = command
+        .flags()
+        .flags
+        .into_iter()
+        .filter(|f| root || !f.inherited)
+        .map(|f| {
+            let global = root && matches!(f.name, "profile" | "debug");
+            f.arg().global(global)
+        });
+    flags::pflag_settings(clap::Command::new(command.name()))
+        .about(command.short())
+        .aliases(command.aliases().iter().copied())
+        .args(args)
+        .arg(flags::positional_arg())
+        .subcommands(command.children().into_iter().map(clap_node))
+}
+
+/// The node of `tree` for `command`.
+pub fn clap_command(command: Command) -> &'static clap::Command {
+    let mut path = Vec::new();
+    let mut at = Some(command);
+    while let Some(c) = at.filter(|c| *c != Command::Root) {
+        path.push(c.name());
+        at = c.parent();
+    }
+    path.iter().rev().fold(tree(), |node, name| {
+        node.find_subcommand(name)
+            .expect("every command is in the tree")
+    })
+}
+
+/// Parses the flags of the command `find` located, with clap, on that command's node of the
+/// tree (its own flags and those it inherits, without its sub-commands: `find` has already
+/// taken the words that name them).
+pub fn parse_flags(command: Command, args: &[String]) -> Result<ParsedFlags, FlagError> {
+    let node = clap_command(command);
+    let leaf = flags::pflag_settings(clap::Command::new(node.get_name()))
+        .args(node.get_arguments().map(|a| a.clone().global(false)));
+    flags::parse_with(leaf, &command.flags(), args)
+}
+
 fn operation_flags(op: &'static Operation, help: Flag) -> Vec<Flag> {
     let mut flags: Vec<Flag> = op
         .parameters()
@@ -207,7 +265,13 @@ pub struct Found {
     pub args: Vec<String>,
 }
 
-/// Walks argv down the tree as cobra's `Find` does: flags may stand anywhere, the first
+/// Walks argv down the tree as cobra's `Find` does. clap cannot do this lookup: it reads argv
+/// one level at a time and refuses a flag that level does not know, while cobra lets any
+/// flag stand before the operation's name (`atlas -P p api --orgId o programmaticApiKeys …`),
+/// skipping the value of each flag the current level knows takes one. So the command is found
+/// here, over the same definitions, and only then does clap parse its flags.
+///
+/// : flags may stand anywhere, the first
 /// non-flag word names the next sub-command, and an unknown word under the root is an error.
 pub fn find(args: &[String]) -> Result<Found, String> {
     let mut command = Command::Root;
@@ -409,6 +473,25 @@ mod tests {
             "unknown command \"comp\" for \"atlas\"\n\nDid you mean this?\n\tcompletion\n"
         );
         assert!(find(&args(&["--bogus", "foo"])).is_ok());
+    }
+
+    #[test]
+    fn the_clap_tree_is_well_formed() {
+        // clap's checks run as a command is built: on a fresh tree from the same function.
+        clap_node(Command::Root).debug_assert();
+        let tag = clap_command(Command::Tag);
+        assert_eq!(tag.get_subcommands().count(), operations::OPERATIONS.len());
+        let alias = tag
+            .find_subcommand("createOrgApiKeyAccessListEntry")
+            .unwrap();
+        assert_eq!(alias.get_name(), "createOrgAccessEntry");
+        let shells: Vec<&str> = clap_command(Command::Completion)
+            .get_subcommands()
+            .map(clap::Command::get_name)
+            .collect();
+        assert_eq!(shells, ["bash", "zsh", "fish", "powershell"]);
+        let op = clap_command(Command::Operation(&operations::OPERATIONS[0]));
+        assert!(op.get_arguments().any(|a| a.get_long() == Some("profile")));
     }
 
     #[test]

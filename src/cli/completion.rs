@@ -1,13 +1,12 @@
-//! Shell completion: the bash, zsh, fish and PowerShell scripts, generated from the command
-//! tree, and `atlas __complete profiles`, which the scripts run when TAB is pressed after
+//! Shell completion: the bash, zsh, fish and PowerShell scripts, generated from the clap
+//! command tree (`command::tree`, the one the flags are parsed with), and `atlas __complete profiles`, which the scripts run when TAB is pressed after
 //! `-P` to offer the profile names of `config.toml` (names only, never a value).
 //!
 //! Every script carries the same table: each command path the tree can reach (by primary
 //! names and by aliases, and under `help`), what may follow it (sub-commands, flags), and
 //! which flags take a value. The scripts only rebuild the path typed so far and look it up.
 
-use crate::cli::command::Command;
-use crate::cli::flags::FlagKind;
+use crate::cli::command;
 use crate::cli::shell::Shell;
 use crate::config::{ConfigFile, Env};
 
@@ -85,7 +84,7 @@ impl Model {
             long_valued: Vec::new(),
             short_valued: Vec::new(),
         };
-        model.walk(Command::Root, String::new());
+        model.walk(command::tree(), command::tree(), String::new());
         model.long_valued.sort_by(|a, b| a.0.cmp(&b.0));
         model.long_valued.dedup_by(|a, b| a.0 == b.0);
         model.short_valued.sort_by_key(|v| v.0);
@@ -93,17 +92,21 @@ impl Model {
         model
     }
 
-    fn walk(&mut self, command: Command, path: String) {
-        let flags = self.flags_of(command);
-        let subcommands = match command {
+    fn walk(&mut self, root: &clap::Command, node: &clap::Command, path: String) {
+        let flags = self.flags_of(node);
+        let is_help = path == "help";
+        let subcommands = match is_help {
             // `atlas help <TAB>` offers what `atlas <TAB>` offers.
-            Command::Help => subcommands_of(Command::Root),
-            _ => subcommands_of(command),
+            true => subcommands_of(root),
+            false => subcommands_of(node),
         };
-        if command != Command::Help && !subcommands.is_empty() {
+        if !is_help && !subcommands.is_empty() {
             let help_path = join(&["help", &path]);
             if help_path != "help" {
-                let flags = self.flags_of(Command::Help);
+                let help = root
+                    .find_subcommand("help")
+                    .expect("the tree has a help command");
+                let flags = self.flags_of(help);
                 self.nodes.push(Node {
                     path: help_path,
                     subcommands: subcommands.clone(),
@@ -116,32 +119,40 @@ impl Model {
             subcommands,
             flags,
         });
-        for child in command.children() {
-            for name in std::iter::once(child.name()).chain(child.aliases().iter().copied()) {
-                self.walk(child, join(&[&path, name]));
+        for child in node.get_subcommands() {
+            for name in std::iter::once(child.get_name()).chain(child.get_all_aliases()) {
+                self.walk(root, child, join(&[&path, name]));
             }
         }
     }
 
-    /// The visible flags of `command` as typed, noting along the way which take a value.
-    fn flags_of(&mut self, command: Command) -> Vec<(String, String)> {
+    /// The visible flags of `node` as typed, noting along the way which take a value.
+    fn flags_of(&mut self, node: &clap::Command) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for flag in command.flags().flags.iter().filter(|f| !f.hidden) {
-            let value = match flag.name {
+        let visible = node
+            .get_arguments()
+            .filter(|a| !a.is_positional() && !a.is_hide_set());
+        for arg in visible {
+            let name = arg.get_id().as_str();
+            let value = match name {
                 "profile" => Value::Profiles,
                 "output" => Value::Formats,
                 "file" | "outputFile" => Value::Files,
                 _ => Value::Free,
             };
-            for name in std::iter::once(flag.name).chain(flag.aliases.iter().copied()) {
-                out.push((format!("--{name}"), flag.usage.clone()));
-                if flag.kind != FlagKind::Bool {
-                    self.long_valued.push((format!("--{name}"), value));
+            // A bool takes a value only after `=` (at least none); the others take one.
+            let takes_value = arg.get_num_args().is_some_and(|n| n.min_values() > 0);
+            let usage = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let longs = arg.get_long().into_iter();
+            for long in longs.chain(arg.get_all_aliases().unwrap_or_default()) {
+                out.push((format!("--{long}"), usage.clone()));
+                if takes_value {
+                    self.long_valued.push((format!("--{long}"), value));
                 }
             }
-            if let Some(c) = flag.shorthand {
-                out.push((format!("-{c}"), flag.usage.clone()));
-                if flag.kind != FlagKind::Bool {
+            if let Some(c) = arg.get_short() {
+                out.push((format!("-{c}"), usage.clone()));
+                if takes_value {
                     self.short_valued.push((c, value));
                 }
             }
@@ -176,14 +187,15 @@ impl Model {
     }
 }
 
-fn subcommands_of(command: Command) -> Vec<(String, String)> {
-    command
-        .children()
-        .into_iter()
+fn subcommands_of(node: &clap::Command) -> Vec<(String, String)> {
+    node.get_subcommands()
         .flat_map(|child| {
-            let short = child.short();
-            std::iter::once(child.name())
-                .chain(child.aliases().iter().copied())
+            let short = child
+                .get_about()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            std::iter::once(child.get_name())
+                .chain(child.get_all_aliases())
                 .map(move |name| (name.to_string(), short.clone()))
         })
         .collect()

@@ -1,12 +1,17 @@
-//! Command-line flags parsed by pflag's rules, the contract users of the Go CLI rely on.
+//! Command-line flags by pflag's rules, the contract users of the Go CLI rely on.
 //!
-//! A `FlagSet` is a list of `Flag` definitions; `FlagSet::parse` walks argv the way pflag
-//! v1.0.10 does: `--name value`, `--name=value`, `-n value`, `-nvalue`, `-n=value`, grouped
-//! boolean shorthands (`-Dh`), bool flags that take no separate value, `--` ending the flags,
-//! the last occurrence of a flag winning, and pflag's error texts word for word.
+//! A `FlagSet` is a list of `Flag` definitions, each made a `clap::Arg` by `Flag::arg` so
+//! that clap parses argv the way pflag v1.0.10 does: `--name value`, `--name=value`,
+//! `-n value`, `-nvalue`, `-n=value`, grouped boolean shorthands (`-Dh`), bool flags that take
+//! no separate value, `--` ending the flags, the last occurrence of a flag winning.
+//! `parse_with` runs clap and words its errors as pflag does, word for word.
 
 use std::fmt;
 
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction};
 use gocompat::strconv::{parse_bool, parse_int};
 
 use crate::support::quote::{go_quote, go_quote_char};
@@ -89,6 +94,29 @@ impl Flag {
     pub fn inherited(mut self) -> Flag {
         self.inherited = true;
         self
+    }
+
+    /// The flag as clap parses it, by pflag's rules: a value-taking flag takes the next word
+    /// whatever it looks like (`--orgId -x`); a bool takes a value only after `=`
+    /// (`--pretty false` is `true` plus a positional `false`); values are normalised.
+    pub fn arg(&self) -> Arg {
+        let mut arg = Arg::new(self.name)
+            .long(self.name)
+            .aliases(self.aliases)
+            .hide(self.hidden)
+            .help(self.usage.clone())
+            .action(ArgAction::Set)
+            .value_parser(PflagValue(self.kind));
+        if let Some(c) = self.shorthand {
+            arg = arg.short(c);
+        }
+        match self.kind {
+            FlagKind::Bool => arg
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true"),
+            FlagKind::String | FlagKind::Int => arg.num_args(1).allow_hyphen_values(true),
+        }
     }
 
     fn is_bool(&self) -> bool {
@@ -182,91 +210,6 @@ impl FlagSet {
         }
     }
 
-    /// Parses argv the way pflag does; flags and positional arguments may be interspersed.
-    pub fn parse(&self, args: &[String]) -> Result<ParsedFlags, FlagError> {
-        let mut parsed = ParsedFlags::default();
-        let mut rest = args.iter();
-        while let Some(arg) = rest.next() {
-            if arg.len() < 2 || !arg.starts_with('-') {
-                parsed.positional.push(arg.clone());
-            } else if arg == "--" {
-                parsed.positional.extend(rest.by_ref().cloned());
-            } else if let Some(long) = arg.strip_prefix("--") {
-                self.parse_long(arg, long, &mut rest, &mut parsed)?;
-            } else {
-                self.parse_shorts(&arg[1..], &mut rest, &mut parsed)?;
-            }
-        }
-        Ok(parsed)
-    }
-
-    fn parse_long<'a>(
-        &self,
-        arg: &str,
-        long: &str,
-        rest: &mut impl Iterator<Item = &'a String>,
-        parsed: &mut ParsedFlags,
-    ) -> Result<(), FlagError> {
-        if long.starts_with('-') || long.starts_with('=') {
-            return Err(FlagError(format!("bad flag syntax: {arg}")));
-        }
-        let (name, inline) = match long.split_once('=') {
-            Some((name, value)) => (name, Some(value)),
-            None => (long, None),
-        };
-        let Some(flag) = self.lookup(name) else {
-            return Err(FlagError(format!("unknown flag: --{name}")));
-        };
-        let value = match inline {
-            Some(value) => value.to_string(),
-            None if flag.is_bool() => "true".to_string(),
-            None => match rest.next() {
-                Some(value) => value.clone(),
-                None => return Err(FlagError(format!("flag needs an argument: {arg}"))),
-            },
-        };
-        set_value(flag, &value, parsed)
-    }
-
-    fn parse_shorts<'a>(
-        &self,
-        shorthands: &str,
-        rest: &mut impl Iterator<Item = &'a String>,
-        parsed: &mut ParsedFlags,
-    ) -> Result<(), FlagError> {
-        let mut remaining = shorthands;
-        while let Some(c) = remaining.chars().next() {
-            let after = &remaining[c.len_utf8()..];
-            let Some(flag) = self.lookup_short(c) else {
-                return Err(FlagError(format!(
-                    "unknown shorthand flag: {} in -{remaining}",
-                    go_quote_char(c)
-                )));
-            };
-            let value;
-            if let Some(inline) = after.strip_prefix('=').filter(|v| !v.is_empty()) {
-                value = inline.to_string();
-                remaining = "";
-            } else if flag.is_bool() {
-                value = "true".to_string();
-                remaining = after;
-            } else if !after.is_empty() {
-                value = after.to_string();
-                remaining = "";
-            } else if let Some(next) = rest.next() {
-                value = next.clone();
-                remaining = "";
-            } else {
-                return Err(FlagError(format!(
-                    "flag needs an argument: {} in -{remaining}",
-                    go_quote_char(c)
-                )));
-            }
-            set_value(flag, &value, parsed)?;
-        }
-        Ok(())
-    }
-
     /// The flag lines of help, as pflag's `FlagUsages` prints them (sorted, aligned).
     pub fn usages(&self, inherited: bool) -> String {
         let mut flags: Vec<&Flag> = self
@@ -315,6 +258,222 @@ impl FlagSet {
     }
 }
 
+/// The id of the catch-all positional argument every command of the tree has.
+pub const POSITIONAL: &str = "args";
+
+/// The positional catch-all: every word that is not a flag or a flag's value.
+pub fn positional_arg() -> Arg {
+    Arg::new(POSITIONAL)
+        .num_args(0..)
+        .action(ArgAction::Append)
+        .hide(true)
+}
+
+/// What every clap command of ours is set to: no flag or sub-command of clap's own (help and
+/// version are ordinary flags of the tree), the last occurrence of a flag winning.
+pub fn pflag_settings(command: clap::Command) -> clap::Command {
+    command
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .args_override_self(true)
+}
+
+/// clap's value parser for a flag: pflag's `Set` — ints through Go's `strconv.ParseInt`
+/// (base prefixes, underscores) to decimal text, bools through `ParseBool` to `true`/`false`.
+/// A failure carries pflag's whole text in the error's `Custom` context.
+#[derive(Clone, Copy)]
+struct PflagValue(FlagKind);
+
+impl TypedValueParser for PflagValue {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        arg: Option<&Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let value = value.to_string_lossy();
+        let normalised = match self.0 {
+            FlagKind::String => Ok(value.to_string()),
+            FlagKind::Bool => parse_bool(&value).map(|b| b.to_string()),
+            FlagKind::Int => parse_int(&value).map(|i| i.to_string()),
+        };
+        normalised.map_err(|reason| {
+            let long = arg.and_then(Arg::get_long).unwrap_or_default();
+            let name = match arg.and_then(Arg::get_short) {
+                Some(c) => format!("-{c}, --{long}"),
+                None => format!("--{long}"),
+            };
+            pflag_error(
+                ErrorKind::ValueValidation,
+                format!(
+                    "invalid argument {} for {} flag: {reason}",
+                    go_quote(&value),
+                    go_quote(&name)
+                ),
+            )
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        None
+    }
+}
+
+fn pflag_error(kind: ErrorKind, text: String) -> clap::Error {
+    let mut err = clap::Error::new(kind);
+    err.insert(ContextKind::Custom, ContextValue::String(text));
+    err
+}
+
+/// Parses `args` with `command` (a clap command whose flags are `flags` plus the positional
+/// catch-all) and returns what the user set, pflag's way.
+pub fn parse_with(
+    command: clap::Command,
+    flags: &FlagSet,
+    args: &[String],
+) -> Result<ParsedFlags, FlagError> {
+    let scan = prescan(flags, args);
+    let mut command = command.no_binary_name(true);
+    let matches = command
+        .try_get_matches_from_mut(&scan.args)
+        .map_err(|err| FlagError(pflag_text(&mut command, &err, &scan)))?;
+    let mut parsed = ParsedFlags::default();
+    for flag in &flags.flags {
+        if matches.value_source(flag.name) == Some(ValueSource::CommandLine)
+            && let Some(value) = matches.get_one::<String>(flag.name)
+        {
+            parsed.set(flag.name, value.clone());
+        }
+    }
+    parsed.positional = matches
+        .get_many::<String>(POSITIONAL)
+        .map(|values| values.cloned().collect())
+        .unwrap_or_default();
+    Ok(parsed)
+}
+
+/// pflag's text for what clap refused.
+fn pflag_text(command: &mut clap::Command, err: &clap::Error, scan: &Prescan) -> String {
+    if let Some(ContextValue::String(text)) = err.get(ContextKind::Custom) {
+        return text.clone();
+    }
+    if let Some((at, text)) = &scan.unknown {
+        // clap refuses an unknown flag before it checks the value of the flag before it
+        // (`--itemsPerPage abc --x`); pflag checks that value first. The words before the
+        // unknown one are whole flags and values, so clap on them finds any such value.
+        return match command.try_get_matches_from_mut(&scan.args[..*at]) {
+            Err(err) => match err.get(ContextKind::Custom) {
+                Some(ContextValue::String(value_text)) => value_text.clone(),
+                _ => text.clone(),
+            },
+            Ok(_) => text.clone(),
+        };
+    }
+    match err.kind() {
+        // A flag lacks its value only at the end of argv (it takes any next word).
+        ErrorKind::InvalidValue | ErrorKind::NoEquals => match scan.args.last() {
+            Some(last) if last.starts_with("--") => format!("flag needs an argument: {last}"),
+            Some(last) => {
+                let c = last.chars().last().unwrap_or('-');
+                format!("flag needs an argument: {} in -{c}", go_quote_char(c))
+            }
+            None => err.to_string(),
+        },
+        _ => err.to_string(),
+    }
+}
+
+/// What the walk over argv before clap found (`prescan`).
+struct Prescan {
+    /// argv as clap reads it: pflag's `-P=` (the value `=`) and `-D=` (`D` then the unknown
+    /// shorthand `=`) spelled so clap takes them the same way.
+    args: Vec<String>,
+    /// pflag's text for the first word it cannot take as a flag, if any, and where that word
+    /// stands in `args`.
+    unknown: Option<(usize, String)>,
+}
+
+/// The walk over argv, skipping flag values as pflag does, for the two rules clap cannot
+/// carry. It decides no value and sets no flag — clap does — it only finds words:
+/// - pflag's texts for a word it refuses: `bad flag syntax: ---x` (clap reads `---x` as the
+///   long `-x`), `unknown flag: --x`, and `unknown shorthand flag: 'x' in -xyz` (clap names
+///   the shorthand without the rest of its group);
+/// - a shorthand followed by a lone `=` (`-P=`, `-hD=`): pflag takes no value from an empty
+///   `=…` and reads the `=` as the flag's value or as the next shorthand, where clap would
+///   take an empty value.
+fn prescan(flags: &FlagSet, args: &[String]) -> Prescan {
+    let mut out = Prescan {
+        args: Vec::with_capacity(args.len()),
+        unknown: None,
+    };
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        out.args.push(arg.clone());
+        if out.unknown.is_some() || arg.len() < 2 || !arg.starts_with('-') {
+            continue;
+        }
+        if arg == "--" {
+            out.args.extend(rest.by_ref().cloned());
+            break;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            if long.starts_with('-') || long.starts_with('=') {
+                out.unknown = Some((out.args.len() - 1, format!("bad flag syntax: {arg}")));
+                continue;
+            }
+            let name = long.split_once('=').map_or(long, |(name, _)| name);
+            match flags.lookup(name) {
+                None => out.unknown = Some((out.args.len() - 1, format!("unknown flag: --{name}"))),
+                Some(flag) if !flag.is_bool() && !long.contains('=') => {
+                    out.args.extend(rest.next().cloned());
+                }
+                Some(_) => {}
+            }
+            continue;
+        }
+        let mut remaining = &arg[1..];
+        while let Some(c) = remaining.chars().next() {
+            let after = &remaining[c.len_utf8()..];
+            let Some(flag) = flags.lookup_short(c) else {
+                let text = format!(
+                    "unknown shorthand flag: {} in -{remaining}",
+                    go_quote_char(c)
+                );
+                out.unknown = Some((out.args.len() - 1, text));
+                break;
+            };
+            if after == "=" {
+                let word = out.args.last_mut().expect("pushed above");
+                if flag.is_bool() {
+                    // `-D=`: `D` is true, then `=` is an unknown shorthand.
+                    word.pop();
+                    out.args.push("-=".to_string());
+                    let text = "unknown shorthand flag: '=' in -=".to_string();
+                    out.unknown = Some((out.args.len() - 1, text));
+                } else {
+                    // `-P=`: the value is `=`, which clap reads from `-P==`.
+                    word.push('=');
+                }
+                break;
+            }
+            // `-D=true`, `-ojson`, `-o=json`: the rest of the word is the value.
+            if (after.len() > 1 && after.starts_with('=')) || (!flag.is_bool() && !after.is_empty())
+            {
+                break;
+            }
+            if !flag.is_bool() {
+                out.args.extend(rest.next().cloned());
+                break;
+            }
+            remaining = after;
+        }
+    }
+    out
+}
+
 /// pflag's `UnquoteUsage`: a back-quoted word in the usage names the value; else the type.
 fn unquote_usage(flag: &Flag) -> (String, String) {
     let usage = &flag.usage;
@@ -328,35 +487,24 @@ fn unquote_usage(flag: &Flag) -> (String, String) {
     (flag.kind.type_word().to_string(), usage.clone())
 }
 
-fn set_value(flag: &Flag, value: &str, parsed: &mut ParsedFlags) -> Result<(), FlagError> {
-    let normalised = match flag.kind {
-        FlagKind::String => Ok(value.to_string()),
-        FlagKind::Bool => parse_bool(value).map(|b| b.to_string()),
-        FlagKind::Int => parse_int(value).map(|i| i.to_string()),
-    };
-    match normalised {
-        Ok(v) => {
-            parsed.set(flag.name, v);
-            Ok(())
-        }
-        Err(reason) => {
-            let name = match flag.shorthand {
-                Some(c) => format!("-{c}, --{}", flag.name),
-                None => format!("--{}", flag.name),
-            };
-            Err(FlagError(format!(
-                "invalid argument {} for {} flag: {reason}",
-                go_quote(value),
-                go_quote(&name)
-            )))
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
+
+    /// `set()` parsed by clap through the same `Flag::arg` the command tree uses.
+    trait Parse {
+        fn parse(&self, args: &[String]) -> Result<ParsedFlags, FlagError>;
+    }
+
+    impl Parse for FlagSet {
+        fn parse(&self, args: &[String]) -> Result<ParsedFlags, FlagError> {
+            let command = pflag_settings(clap::Command::new("test"))
+                .args(self.flags.iter().map(Flag::arg))
+                .arg(positional_arg());
+            parse_with(command, self, args)
+        }
+    }
 
     fn set() -> FlagSet {
         FlagSet::new(vec![
@@ -461,6 +609,25 @@ mod tests {
             let err = set().parse(&args(argv)).unwrap_err();
             assert_eq!(err.0, *want, "{argv:?}");
         }
+    }
+
+    #[test]
+    fn the_prescan_keeps_pflag_rules_clap_lacks() {
+        let parsed = set().parse(&args(&["-P=", "-o="])).unwrap();
+        assert_eq!(parsed.get("profile"), Some("="));
+        assert_eq!(parsed.get("output"), Some("="));
+        let err = |list: &[&str]| set().parse(&args(list)).unwrap_err().0;
+        assert_eq!(err(&["-D="]), "unknown shorthand flag: '=' in -=");
+        assert_eq!(err(&["-hD=", "x"]), "unknown shorthand flag: '=' in -=");
+        assert_eq!(err(&["-hxyz"]), "unknown shorthand flag: 'x' in -xyz");
+        assert_eq!(err(&["---x=1"]), "bad flag syntax: ---x=1");
+        assert_eq!(
+            err(&["--itemsPerPage", "abc", "--foo"]),
+            "invalid argument \"abc\" for \"--itemsPerPage\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax"
+        );
+        assert_eq!(err(&["--orgId", "-x", "--foo"]), "unknown flag: --foo");
+        let parsed = set().parse(&args(&["--", "-x", "-D="])).unwrap();
+        assert_eq!(parsed.positional, args(&["-x", "-D="]));
     }
 
     #[test]

@@ -1,4 +1,8 @@
 //! Help and version text, laid out byte for byte as cobra v1.10.2 and pflag print them.
+//!
+//! Help reads the definitions the clap tree is built from (`Command`, `FlagSet`), not the
+//! tree: pflag's defaults, type words and back-quoted value names live there, and the clap
+//! args carry no defaults (so that `value_source` tells what the user set).
 
 use crate::api::operations::Operation;
 use crate::cli::command::Command;

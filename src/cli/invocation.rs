@@ -51,7 +51,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation> {
         )));
     }
     let found = command::find(argv).map_err(|e| anyhow!(e))?;
-    let flags = found.command.flags().parse(&found.args)?;
+    let flags = command::parse_flags(found.command, &found.args)?;
     let text = |s: String| Ok(Invocation::Print(s.into_bytes()));
     if flags.is_true("help") {
         return text(help::help(found.command));
