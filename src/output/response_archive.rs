@@ -21,7 +21,10 @@ pub fn save(operation: &str, body: &[u8]) -> Result<PathBuf, String> {
     let base = state_dir().ok_or("no state folder: neither $XDG_STATE_HOME nor $HOME is set")?;
     let dir =
         crate::support::private_dir::ensure(&base, &["responses"]).map_err(|u| u.describe())?;
-    let stamp = utc_stamp(crate::credentials::oauth::now_secs());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stamp = utc_stamp(now);
     for _ in 0..16 {
         let name = format!(
             "{stamp}-{operation}-{:08x}.json",
