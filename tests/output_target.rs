@@ -37,6 +37,33 @@ fn create(more: &[&str]) -> Vec<String> {
     argv
 }
 
+/// `getOrgApiKey` of the seeded key, plus more arguments.
+fn get_key(more: &[&str]) -> Vec<String> {
+    let mut argv: Vec<String> = args(
+        "getOrgApiKey",
+        &[
+            "--orgId",
+            ORG,
+            "--apiUserId",
+            KEY_ID,
+            "--version",
+            "2023-01-01",
+        ],
+    )
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    argv.extend(more.iter().map(|s| s.to_string()));
+    argv
+}
+
+/// A pipe already holding `text` and closed: what stdin gives the child.
+fn piped(text: &str) -> std::io::PipeReader {
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    std::io::Write::write_all(&mut writer, text.as_bytes()).unwrap();
+    reader
+}
+
 fn refs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -201,20 +228,7 @@ fn a_closed_stdout_refuses_a_create_before_sending() {
     run.assert_error("Error: write /dev/stdout: bad file descriptor\n");
     assert!(server.requests().is_empty(), "nothing was sent");
     // A GET can be asked again: it behaves as before.
-    let get: Vec<String> = args(
-        "getOrgApiKey",
-        &[
-            "--orgId",
-            ORG,
-            "--apiUserId",
-            KEY_ID,
-            "--version",
-            "2023-01-01",
-        ],
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let get = get_key(&[]);
     let run = via_shell(&sandbox, r#"exec "$0" "$@" >&-"#, &get, "");
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
 }
@@ -270,11 +284,8 @@ fn a_reader_closing_the_pipe_on_a_created_key_is_named_and_saved() {
         drop(reader);
         let mut command = sandbox.command(&refs(argv));
         command.env("XDG_STATE_HOME", sandbox.path("state"));
-        let (stdin_reader, mut stdin_writer) = std::io::pipe().unwrap();
-        std::io::Write::write_all(&mut stdin_writer, body.as_bytes()).unwrap();
-        drop(stdin_writer);
         command
-            .stdin(stdin_reader)
+            .stdin(piped(body))
             .stdout(writer)
             .stderr(Stdio::piped());
         wait_bounded(command.spawn().unwrap(), Duration::from_secs(30))
@@ -288,20 +299,7 @@ fn a_reader_closing_the_pipe_on_a_created_key_is_named_and_saved() {
     );
     assert_saved(&sandbox, &stderr, None);
     // A GET's answer can be asked again: a closed pipe ends it silently, as SIGPIPE ends Go.
-    let get: Vec<String> = args(
-        "getOrgApiKey",
-        &[
-            "--orgId",
-            ORG,
-            "--apiUserId",
-            KEY_ID,
-            "--version",
-            "2023-01-01",
-        ],
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let get = get_key(&[]);
     let output = spawn(&get, "");
     assert_eq!(output.status.signal(), Some(libc_sigpipe()), "{output:?}");
     assert!(output.stderr.is_empty());
@@ -332,11 +330,8 @@ fn an_interrupt_after_a_created_key_arrived_saves_it() {
     server.push_response(Canned::json(200, &answer));
     let mut command = sandbox.command(&refs(&create(&["--outputFile", fifo.to_str().unwrap()])));
     command.env("XDG_STATE_HOME", sandbox.path("state"));
-    let (stdin_reader, mut stdin_writer) = std::io::pipe().unwrap();
-    std::io::Write::write_all(&mut stdin_writer, BODY.as_bytes()).unwrap();
-    drop(stdin_writer);
     command
-        .stdin(stdin_reader)
+        .stdin(piped(BODY))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let child = command.spawn().unwrap();
@@ -371,22 +366,7 @@ fn a_thousand_early_interrupts_never_leave_a_temporary_file() {
     let out_dir = sandbox.path("outputs");
     std::fs::create_dir(&out_dir).unwrap();
     let target = out_dir.join("key.json");
-    let get: Vec<String> = args(
-        "getOrgApiKey",
-        &[
-            "--orgId",
-            ORG,
-            "--apiUserId",
-            KEY_ID,
-            "--version",
-            "2023-01-01",
-            "--outputFile",
-            target.to_str().unwrap(),
-        ],
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let get = get_key(&["--outputFile", target.to_str().unwrap()]);
     // Every run's stderr goes to one file, to count the interrupts the watcher took.
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -537,11 +517,8 @@ fn a_reader_closing_stderr_during_a_dumped_create_loses_nothing() {
     drop(reader);
     let argv = create(&["-D", "--outputFile", out.to_str().unwrap()]);
     let mut command = sandbox.command(&refs(&argv));
-    let (stdin_reader, mut stdin_writer) = std::io::pipe().unwrap();
-    std::io::Write::write_all(&mut stdin_writer, BODY.as_bytes()).unwrap();
-    drop(stdin_writer);
     command
-        .stdin(stdin_reader)
+        .stdin(piped(BODY))
         .stdout(Stdio::null())
         .stderr(writer);
     let output = wait_bounded(command.spawn().unwrap(), Duration::from_secs(30));
