@@ -25,10 +25,6 @@ fn create(more: &[&str]) -> Vec<String> {
     v
 }
 
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 /// Runs createOrgApiKey with `--file key.json` (stdin /dev/null) plus `more`.
 fn run_create(sandbox: &Sandbox, more: &[&str]) -> Run {
     let file = sandbox.write_file("key.json", BODY);

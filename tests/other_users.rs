@@ -150,10 +150,6 @@ fn create_into(target: &Path) -> Vec<String> {
     .collect()
 }
 
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 #[test]
 fn targets_the_victim_cannot_write_are_refused_before_sending() {
     let server = StandIn::start(Config::default()).unwrap();

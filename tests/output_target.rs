@@ -37,35 +37,11 @@ fn create(more: &[&str]) -> Vec<String> {
     argv
 }
 
-/// `getOrgApiKey` of the seeded key, plus more arguments.
-fn get_key(more: &[&str]) -> Vec<String> {
-    let mut argv: Vec<String> = args(
-        "getOrgApiKey",
-        &[
-            "--orgId",
-            ORG,
-            "--apiUserId",
-            KEY_ID,
-            "--version",
-            "2023-01-01",
-        ],
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    argv.extend(more.iter().map(|s| s.to_string()));
-    argv
-}
-
 /// A pipe already holding `text` and closed: what stdin gives the child.
 fn piped(text: &str) -> std::io::PipeReader {
     let (reader, mut writer) = std::io::pipe().unwrap();
     std::io::Write::write_all(&mut writer, text.as_bytes()).unwrap();
     reader
-}
-
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 /// Runs `atlas <argv>` through `sh -c '<shell>'`, where `"$@"` is the command line and

@@ -7,29 +7,6 @@ mod support;
 use atlas_standin::{Config, StandIn};
 use support::*;
 
-fn get_key(more: &[&str]) -> Vec<String> {
-    let mut argv: Vec<String> = args(
-        "getOrgApiKey",
-        &[
-            "--orgId",
-            ORG,
-            "--apiUserId",
-            KEY_ID,
-            "--version",
-            "2023-01-01",
-        ],
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    argv.extend(more.iter().map(|s| s.to_string()));
-    argv
-}
-
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 /// A stand-in with its seeded keys and a sandbox whose `[default]` profile points at it.
 fn setup() -> (StandIn, Sandbox) {
     let server = StandIn::start(Config {

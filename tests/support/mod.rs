@@ -240,6 +240,31 @@ pub fn args<'a>(name: &'a str, more: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
+/// `getOrgApiKey` of the seeded key (`KEY_ID` in `ORG`, version pinned), plus more arguments.
+pub fn get_key(more: &[&str]) -> Vec<String> {
+    let mut argv: Vec<String> = args(
+        "getOrgApiKey",
+        &[
+            "--orgId",
+            ORG,
+            "--apiUserId",
+            KEY_ID,
+            "--version",
+            "2023-01-01",
+        ],
+    )
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    argv.extend(more.iter().map(|s| s.to_string()));
+    argv
+}
+
+/// Borrowed views of owned arguments.
+pub fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// A file of the repository's test data (`tests/data/…`).
 pub fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
