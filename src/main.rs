@@ -10,6 +10,7 @@ use atlas::api::{body, preflight, request};
 use atlas::cli::invocation::{self as cli, Invocation};
 use atlas::config::{self, ConfigFile, Env, Profile};
 use atlas::credentials::Credentials;
+use atlas::credentials::keyring::Keyring;
 use atlas::credentials::session::{self, Origin};
 use atlas::output::{self, destination::Destination};
 use atlas::support::argv;
@@ -52,7 +53,7 @@ fn run() -> Result<i32> {
     let body = read_body(&command, &warnings)?;
     let destination = prepare_output(&command)?;
     let run = Run {
-        profile: &profile,
+        profile,
         timeout_secs,
         env: &env,
         debug,
@@ -98,7 +99,7 @@ fn prepare_output(command: &CommandRequest) -> Result<Destination> {
 
 /// What the sending stage needs of the run.
 struct Run<'a> {
-    profile: &'a Profile,
+    profile: Profile,
     timeout_secs: u64,
     env: &'a Env,
     debug: bool,
@@ -107,7 +108,23 @@ struct Run<'a> {
 
 /// Sends the request with the profile's credentials, on a single-threaded runtime.
 fn send(command: &CommandRequest, body: Option<Vec<u8>>, run: Run<'_>) -> Result<CommandResponse> {
-    let credentials = Credentials::from_profile(run.profile)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(send_on_runtime(command, body, run))
+}
+
+/// The secrets the OS keyring holds for the profile laid over the file's, the credentials
+/// chosen, the request built and sent.
+async fn send_on_runtime(
+    command: &CommandRequest,
+    body: Option<Vec<u8>>,
+    mut run: Run<'_>,
+) -> Result<CommandResponse> {
+    let keyring = Keyring::for_profile(&run.profile.name);
+    keyring.fill(&mut run.profile).await;
+    let credentials = Credentials::from_profile(&run.profile, keyring)?;
     let format = output::response_format(&command.output);
     let request = request::convert_to_http_request(&run.profile.base_url(), command, format, body)?;
     let dumper = run.debug.then(|| Dumper::new(credentials.secrets()));
@@ -116,16 +133,12 @@ fn send(command: &CommandRequest, body: Option<Vec<u8>>, run: Run<'_>) -> Result
         .any(|url| url.scheme() == "https");
     let proxies = ProxySettings::from_vars(|name| run.env.get(name));
     let executor = Executor::new(run.timeout_secs, proxies, https, dumper, run.warnings)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let origin = Origin {
         profile: run.profile.name.clone(),
         config_path: run.profile.config_path().display().to_string(),
         lock_wait: std::time::Duration::from_secs(run.timeout_secs),
     };
-    runtime.block_on(session::send(&executor, request, &credentials, &origin))
+    session::send(&executor, request, &credentials, &origin).await
 }
 
 /// SIGPIPE is ignored for the whole run, so that a closed stderr or a reader gone while a

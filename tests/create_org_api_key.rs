@@ -700,6 +700,7 @@ fn remote_hosts_go_through_the_proxy_unless_no_proxy_says_otherwise() {
         command
             .args(["-n", "sh", "-c", &script])
             .env_clear()
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", sandbox.path("home"));
         sandbox.run_with(command, Stdin::Null)

@@ -337,6 +337,7 @@ fn an_unresolvable_host_is_one_line_and_never_leaves_the_machine() {
             ],
         ))
         .env_clear()
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", sandbox.path("home"));
     let run = sandbox.run_with(command, Stdin::Null);

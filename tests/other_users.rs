@@ -95,6 +95,7 @@ impl World {
             .arg(&self.binary)
             .args(args)
             .env_clear()
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
             .env("PATH", "/usr/bin:/bin")
             .env("HOME", self.home())
             .envs(env.iter().copied())

@@ -54,6 +54,7 @@ fn via_shell(sandbox: &Sandbox, shell: &str, argv: &[String], stdin: &str) -> Ru
         .arg(env!("CARGO_BIN_EXE_atlas"))
         .args(argv)
         .env_clear()
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", sandbox.path("home"))
         .env("OUT", sandbox.path("out.json"))

@@ -2,8 +2,9 @@
 //! (top-level keys plus one table per profile) and the `MONGODB_ATLAS_*` / `MCLI_*`
 //! environment variables.
 //!
-//! A property is looked up as the reference does: environment variable, then a top-level key,
-//! then the key in the chosen profile. The file is only read, never written.
+//! A property is looked up as the reference does: environment variable, then (for the six
+//! secrets) the OS keyring's value that the credentials layer laid over the profile, then a
+//! top-level key, then the key in the chosen profile. The file is only read, never written.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,16 @@ const PROFILE_PROPERTIES: &[&str] = &[
     "public_api_key",
     "refresh_token",
     "service",
+];
+
+/// The properties the Go CLI keeps in the OS keyring when it has one (behavior §c).
+pub const SECRET_PROPERTIES: [&str; 6] = [
+    "public_api_key",
+    "private_api_key",
+    "access_token",
+    "refresh_token",
+    "client_id",
+    "client_secret",
 ];
 
 const GLOBAL_PROPERTIES: &[&str] = &[
@@ -238,6 +249,7 @@ impl ConfigFile {
             path: self.path,
             top: self.table,
             section,
+            keyring: BTreeMap::new(),
             env: env.clone(),
         })
     }
@@ -383,6 +395,8 @@ fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     Environment,
+    /// The OS keyring's item for the profile and property (DECISIONS D22).
+    Keyring,
     /// A top-level key of the config file.
     TopLevel,
     /// The named profile's table (name lower-cased).
@@ -395,6 +409,8 @@ pub struct Profile {
     path: PathBuf,
     top: toml::Table,
     section: toml::Table,
+    /// Secret properties read from the OS keyring (between the environment and the file).
+    keyring: BTreeMap<String, String>,
     env: Env,
 }
 
@@ -409,6 +425,9 @@ impl Profile {
         if let Some(v) = self.env.property(key) {
             return Some((v.to_string(), Source::Environment));
         }
+        if let Some(v) = self.keyring.get(key).filter(|v| !v.is_empty()) {
+            return Some((v.clone(), Source::Keyring));
+        }
         let value = |table: &toml::Table| match table.get(key) {
             Some(toml::Value::String(s)) if !s.is_empty() => Some(s.clone()),
             Some(toml::Value::Integer(i)) => Some(i.to_string()),
@@ -417,6 +436,21 @@ impl Profile {
         value(&self.top)
             .map(|v| (v, Source::TopLevel))
             .or_else(|| value(&self.section).map(|v| (v, Source::Profile(self.name.clone()))))
+    }
+
+    /// The secret properties worth asking the keyring for: those no environment variable gives.
+    pub fn secrets_to_look_up(&self) -> Vec<&'static str> {
+        SECRET_PROPERTIES
+            .into_iter()
+            .filter(|key| self.env.property(key).is_none())
+            .collect()
+    }
+
+    /// Lays a value read from the keyring over the file's (the environment still wins).
+    pub fn set_from_keyring(&mut self, key: &str, value: String) {
+        if SECRET_PROPERTIES.contains(&key) {
+            self.keyring.insert(key.to_string(), value);
+        }
     }
 
     /// The environment variables' prefix in force (`MONGODB_ATLAS_` or `MCLI_`).
@@ -519,6 +553,61 @@ mod tests {
                 "{flag:?} {env:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_keyring_sits_between_the_environment_and_the_file() {
+        let toml = "public_api_key = 'top'\n[default]\nprivate_api_key = 'file'\nclient_id = 'file-id'\norg_id = 'o'\n";
+        let env = [("MONGODB_ATLAS_CLIENT_ID", "env-id")];
+        let mut p = profile(toml, None, &env).unwrap();
+        assert_eq!(
+            p.secrets_to_look_up(),
+            [
+                "public_api_key",
+                "private_api_key",
+                "access_token",
+                "refresh_token",
+                "client_secret"
+            ],
+            "only what the environment does not give"
+        );
+        p.set_from_keyring("public_api_key", "ring-pub".into());
+        p.set_from_keyring("private_api_key", "ring-priv".into());
+        p.set_from_keyring("client_id", "ring-id".into());
+        p.set_from_keyring("access_token", String::new());
+        p.set_from_keyring("org_id", "not-a-secret".into());
+        let got = |key: &str| p.lookup(key);
+        assert_eq!(
+            got("public_api_key"),
+            Some(("ring-pub".into(), Source::Keyring))
+        );
+        assert_eq!(
+            got("private_api_key"),
+            Some(("ring-priv".into(), Source::Keyring))
+        );
+        assert_eq!(
+            got("client_id"),
+            Some(("env-id".into(), Source::Environment))
+        );
+        assert_eq!(got("access_token"), None, "an empty item counts as unset");
+        assert_eq!(
+            got("org_id"),
+            Some(("o".into(), Source::Profile("default".into())))
+        );
+        let all_env: Vec<(String, String)> = SECRET_PROPERTIES
+            .iter()
+            .map(|k| (format!("MCLI_{}", k.to_uppercase()), "v".to_string()))
+            .collect();
+        let pairs: Vec<(&str, &str)> = all_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert!(
+            profile(toml, None, &pairs)
+                .unwrap()
+                .secrets_to_look_up()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -661,7 +750,10 @@ mod tests {
                     profile.check_service(),
                     profile.http_timeout_secs(),
                 );
-                let _ = crate::credentials::Credentials::from_profile(&profile);
+                let _ = crate::credentials::Credentials::from_profile(
+                    &profile,
+                    crate::credentials::keyring::Keyring::none(),
+                );
             }
         }
     }

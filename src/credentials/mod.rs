@@ -3,6 +3,7 @@
 //! machinery each needs: OAuth requests, the service-account token cache, the user-token
 //! store, and the session that signs and sends a request with them.
 
+pub mod keyring;
 pub mod oauth;
 pub mod session;
 pub mod token_cache;
@@ -12,6 +13,7 @@ use anyhow::{Result, anyhow, bail};
 
 use crate::config::Profile;
 use crate::support::secret::Secret;
+use keyring::Keyring;
 use oauth::{CLOUD_CLIENT_ID, CLOUD_GOV_CLIENT_ID};
 use token_cache::TokenCache;
 use token_store::TokenStore;
@@ -48,7 +50,8 @@ impl Credentials {
     /// unless `auth_type` is already `service_account`, then an API key pair unless it is
     /// already `api_keys`, else what `auth_type` names; with no `auth_type`, user-login tokens
     /// when present, else none. So credentials from the environment win over the stored type.
-    pub fn from_profile(profile: &Profile) -> Result<Credentials> {
+    /// `keyring` (already laid over the profile) is kept where rotated tokens may go back.
+    pub fn from_profile(profile: &Profile, keyring: Keyring) -> Result<Credentials> {
         let auth_type = profile.get("auth_type").unwrap_or_default();
         let has = |a: &str, b: &str| profile.get(a).is_some() && profile.get(b).is_some();
         let kind = if has("client_id", "client_secret") && auth_type != "service_account" {
@@ -89,13 +92,13 @@ impl Credentials {
                 public: text("public_api_key"),
                 private: secret("private_api_key"),
             },
-            "user_account" => Credentials::user_account(profile)?,
+            "user_account" => Credentials::user_account(profile, keyring)?,
             _ => Credentials::None,
         })
     }
 
     /// A user login: both tokens, the refresh endpoint and where to save rotated tokens.
-    fn user_account(profile: &Profile) -> Result<Credentials> {
+    fn user_account(profile: &Profile, keyring: Keyring) -> Result<Credentials> {
         let (Some((access, access_source)), Some((refresh, refresh_source))) = (
             profile.lookup("access_token"),
             profile.lookup("refresh_token"),
@@ -121,6 +124,7 @@ impl Credentials {
                 access_source,
                 refresh_source,
                 env_prefix: profile.env_prefix(),
+                keyring,
             },
         })
     }
@@ -177,13 +181,15 @@ mod tests {
     #[test]
     fn oauth_endpoints_follow_the_api_host_and_account_url() {
         let sa = "client_id = 'id'\nclient_secret = 's'\n";
-        let token_url =
-            |toml: &str| match Credentials::from_profile(&profile(toml, None, &[]).unwrap())
-                .unwrap()
-            {
-                Credentials::ServiceAccount { token_url, .. } => token_url.to_string(),
-                other => panic!("{other:?}"),
-            };
+        let token_url = |toml: &str| match Credentials::from_profile(
+            &profile(toml, None, &[]).unwrap(),
+            Keyring::none(),
+        )
+        .unwrap()
+        {
+            Credentials::ServiceAccount { token_url, .. } => token_url.to_string(),
+            other => panic!("{other:?}"),
+        };
         assert_eq!(token_url(sa), "https://cloud.mongodb.com/api/oauth/token");
         assert_eq!(
             token_url(&format!("{sa}service = 'cloudgov'\n")),
@@ -195,17 +201,19 @@ mod tests {
         );
 
         let login = "access_token = 'a.b.c'\nrefresh_token = 'r'\n";
-        let refresh =
-            |toml: &str| match Credentials::from_profile(&profile(toml, None, &[]).unwrap())
-                .unwrap()
-            {
-                Credentials::UserAccount {
-                    refresh_url,
-                    client_id,
-                    ..
-                } => (refresh_url.to_string(), client_id),
-                other => panic!("{other:?}"),
-            };
+        let refresh = |toml: &str| match Credentials::from_profile(
+            &profile(toml, None, &[]).unwrap(),
+            Keyring::none(),
+        )
+        .unwrap()
+        {
+            Credentials::UserAccount {
+                refresh_url,
+                client_id,
+                ..
+            } => (refresh_url.to_string(), client_id),
+            other => panic!("{other:?}"),
+        };
         let path = "api/private/unauth/account/device/token";
         assert_eq!(
             refresh(login),

@@ -145,7 +145,7 @@ async fn refreshed(
     let _lock = coordinated.then(|| store.lock(origin.lock_wait)).flatten();
     let mut refresh_token = refresh_token.clone();
     if coordinated {
-        let (access, refresh) = store.reload();
+        let (access, refresh) = store.reload().await;
         if let Some(access) = access
             && oauth::jwt_expired(access.expose()) == Ok(false)
         {
@@ -162,7 +162,10 @@ async fn refreshed(
     if store.any_from_environment() {
         executor.warnings().line(&store.unsaved_warning());
     }
-    if let Err(e) = store.save(&token.access_token, token.refresh_token.as_ref()) {
+    if let Err(e) = store
+        .save(&token.access_token, token.refresh_token.as_ref())
+        .await
+    {
         executor.warnings().line(&format!(
             "warning: the refreshed tokens were not saved: {e:#}"
         ));

@@ -1,7 +1,8 @@
-//! Saving user-login tokens that a refresh rotated, each where it came from (DECISIONS D3):
-//! only the bytes of the old values are replaced in `config.toml` — line endings, comments and
-//! everything else stay as they were — and the file is written by the D2 procedure. A token
-//! that came from the environment cannot be saved.
+//! Saving user-login tokens that a refresh rotated, each where it came from (DECISIONS D3,
+//! D22): to the keyring item it was read from, or in `config.toml`, where only the bytes of the
+//! old values are replaced — line endings, comments and everything else stay as they were —
+//! and the file is written by the D2 procedure. A token that came from the environment cannot
+//! be saved.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 
 pub use crate::config::Source;
+use crate::credentials::keyring::Keyring;
 use crate::support::secret::Secret;
 
 #[derive(Debug)]
@@ -18,6 +20,8 @@ pub struct TokenStore {
     pub refresh_source: Source,
     /// The environment variables' prefix in force (`MONGODB_ATLAS_` or `MCLI_`).
     pub env_prefix: &'static str,
+    /// Where tokens read from the keyring go back.
+    pub keyring: Keyring,
 }
 
 impl TokenStore {
@@ -42,9 +46,30 @@ impl TokenStore {
         crate::support::file_lock::FileLock::acquire(&lock, wait)
     }
 
-    /// The tokens as the file holds them now (another run may have rotated them): each one
-    /// that came from the file, read again; `None` for one from the environment or gone.
-    pub fn reload(&self) -> (Option<Secret<String>>, Option<Secret<String>>) {
+    /// The tokens as they are stored now (another run may have rotated them): each one read
+    /// again where it came from, the keyring or the file; `None` for one from the environment
+    /// or gone.
+    pub async fn reload(&self) -> (Option<Secret<String>>, Option<Secret<String>>) {
+        let (access, refresh) = self.reload_file();
+        let from_keyring = |source: &Source| *source == Source::Keyring;
+        let access = match from_keyring(&self.access_source) {
+            true => self.keyring.get("access_token").await,
+            false => access,
+        };
+        let refresh = match from_keyring(&self.refresh_source) {
+            true => self.keyring.get("refresh_token").await,
+            false => refresh,
+        };
+        (access, refresh)
+    }
+
+    /// The tokens that came from the file, as it is now.
+    fn reload_file(&self) -> (Option<Secret<String>>, Option<Secret<String>>) {
+        let file_sourced =
+            |source: &Source| matches!(source, Source::TopLevel | Source::Profile(_));
+        if !file_sourced(&self.access_source) && !file_sourced(&self.refresh_source) {
+            return (None, None);
+        }
         let Ok(text) = crate::config::read_text(&self.config_path) else {
             return (None, None);
         };
@@ -65,19 +90,40 @@ impl TokenStore {
         )
     }
 
-    /// Replaces `access_token` and `refresh_token` where each was found.
-    pub fn save(&self, access: &Secret<String>, refresh: Option<&Secret<String>>) -> Result<()> {
+    /// Replaces `access_token` and `refresh_token` where each was found: the keyring's items
+    /// first, then the file's values.
+    pub async fn save(
+        &self,
+        access: &Secret<String>,
+        refresh: Option<&Secret<String>>,
+    ) -> Result<()> {
         let mut edits = vec![(&self.access_source, "access_token", access)];
         if let Some(refresh) = refresh {
             edits.push((&self.refresh_source, "refresh_token", refresh));
         }
         edits.retain(|(source, _, _)| **source != Source::Environment);
+        let mut failed = None;
+        for (_, key, value) in edits.iter().filter(|(s, _, _)| **s == Source::Keyring) {
+            if let Err(e) = self.keyring.set(key, value).await {
+                failed.get_or_insert(e);
+            }
+        }
+        edits.retain(|(source, _, _)| **source != Source::Keyring);
+        let saved = self.save_to_file(&edits);
+        match failed {
+            Some(e) => Err(e),
+            None => saved,
+        }
+    }
+
+    /// Replaces the file's values of `edits`.
+    fn save_to_file(&self, edits: &[(&Source, &str, &Secret<String>)]) -> Result<()> {
         if edits.is_empty() {
             return Ok(());
         }
         let shown = self.config_path.display();
         let text = crate::config::read_text(&self.config_path)?;
-        let updated = replace_values(&text, &edits)
+        let updated = replace_values(&text, edits)
             .ok_or_else(|| anyhow!("cannot find the tokens in {shown}"))?;
         crate::support::atomic_file::write_file(&self.config_path, updated.as_bytes())
     }
@@ -116,7 +162,7 @@ fn string_value<'t, 'i>(
     key: &str,
 ) -> Option<&'t toml::Spanned<toml::de::DeValue<'i>>> {
     let table = match source {
-        Source::Environment => return None,
+        Source::Environment | Source::Keyring => return None,
         Source::TopLevel => root,
         Source::Profile(name) => match find(root, name)?.get_ref() {
             toml::de::DeValue::Table(table) => table,
@@ -215,9 +261,14 @@ mod tests {
             access_source: Source::Environment,
             refresh_source: Source::Profile("default".into()),
             env_prefix: "MONGODB_ATLAS_",
+            keyring: Keyring::none(),
         };
-        store
-            .save(&secret("new-a"), Some(&secret("new-r")))
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(store.save(&secret("new-a"), Some(&secret("new-r"))))
             .unwrap();
         let saved = std::fs::read_to_string(&path).unwrap();
         assert!(
@@ -234,8 +285,11 @@ mod tests {
             access_source: Source::Environment,
             refresh_source: Source::Environment,
             env_prefix: "MONGODB_ATLAS_",
+            keyring: Keyring::none(),
         };
-        env.save(&secret("x"), Some(&secret("y"))).unwrap();
+        runtime
+            .block_on(env.save(&secret("x"), Some(&secret("y"))))
+            .unwrap();
         assert!(!dir.path().join("absent.toml").exists());
     }
 }

@@ -89,7 +89,9 @@ impl Sandbox {
         path
     }
 
-    /// The command with a scrubbed environment: only PATH and the sandbox HOME.
+    /// The command with a scrubbed environment: only PATH, the sandbox HOME and a session
+    /// bus address where no bus listens, so no test ever reads the keyring of the machine it
+    /// runs on (tests/keyring.rs sets its own bus).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_atlas"));
         command
@@ -97,6 +99,7 @@ impl Sandbox {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path().join("home"))
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
             .current_dir(self.dir.path());
         command
     }
@@ -153,6 +156,9 @@ impl Sandbox {
         }
     }
 }
+
+/// A session bus address nothing listens on.
+pub const NO_BUS: &str = "unix:path=/nonexistent/atlas-tests/no-bus";
 
 /// Inputs up to this size fit in a pipe's buffer (64 KiB on Linux).
 const PREFILL_LIMIT: usize = 60_000;
