@@ -89,6 +89,12 @@ fn run(
         .env_clear()
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // No session bus: the throw-away profile must not pick up secrets that your own OS
+        // keyring holds for a profile of the same name.
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/atlas-quickstart",
+        )
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

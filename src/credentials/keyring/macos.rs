@@ -22,20 +22,12 @@ impl Backend for Keychain {
         std::path::Path::new(SECURITY).exists().then_some(Keychain)
     }
 
-    async fn get(&mut self, service: &str, account: &str) -> Option<Secret<String>> {
-        let output = Command::new(SECURITY)
-            .args(["find-generic-password", "-s", service, "-a", account, "-w"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .output()
-            .await
-            .ok()?;
-        if !output.status.success() {
-            return None;
+    async fn get(&mut self, service: &str, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
+        let mut values = Vec::new();
+        for account in accounts {
+            values.push(find(service, account).await);
         }
-        decode::macos_password(&output.stdout).map(Secret::new)
+        values
     }
 
     async fn set(&mut self, service: &str, account: &str, value: &Secret<String>) -> Result<()> {
@@ -59,4 +51,21 @@ impl Backend for Keychain {
         }
         Ok(())
     }
+}
+
+/// `security find-generic-password -s <service> -a <account> -w`, decoded.
+async fn find(service: &str, account: &str) -> Option<Secret<String>> {
+    let output = Command::new(SECURITY)
+        .args(["find-generic-password", "-s", service, "-a", account, "-w"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    decode::macos_password(&output.stdout).map(Secret::new)
 }

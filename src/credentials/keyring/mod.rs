@@ -37,9 +37,9 @@ pub const BUDGET: Duration = Duration::from_secs(2);
 trait Backend: Sized {
     /// Connects, or says there is no keyring to ask.
     async fn open() -> Option<Self>;
-    /// The value stored for `account` under `service`; `None` when it is absent, locked or
-    /// unreadable.
-    async fn get(&mut self, service: &str, account: &str) -> Option<Secret<String>>;
+    /// The values stored for `accounts` under `service`, in their order; `None` for one
+    /// that is absent, locked or unreadable.
+    async fn get(&mut self, service: &str, accounts: &[&str]) -> Vec<Option<Secret<String>>>;
     /// Replaces the value of the item that `get` found for `account`.
     async fn set(&mut self, service: &str, account: &str, value: &Secret<String>) -> Result<()>;
 }
@@ -94,8 +94,9 @@ impl Keyring {
     /// Lays the keyring's values for the secrets the environment did not give over the
     /// profile's file values.
     pub async fn fill(&self, profile: &mut Profile) {
-        for key in profile.secrets_to_look_up() {
-            if let Some(value) = self.get(key).await {
+        let keys = profile.secrets_to_look_up();
+        for (key, value) in keys.iter().zip(self.get_all(&keys).await) {
+            if let Some(value) = value {
                 profile.set_from_keyring(key, value.expose().clone());
             }
         }
@@ -103,10 +104,18 @@ impl Keyring {
 
     /// The value stored for `account` now (read again on every call).
     pub async fn get(&self, account: &str) -> Option<Secret<String>> {
+        self.get_all(&[account]).await.pop().flatten()
+    }
+
+    /// The values stored for `accounts` now, in their order.
+    async fn get_all(&self, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
+        if accounts.is_empty() {
+            return Vec::new();
+        }
         let mut state = self.state.lock().await;
-        match state.call(&self.service, Op::Get(account)).await {
-            Some(Outcome::Got(value)) => value,
-            _ => None,
+        match state.call(&self.service, Op::Get(accounts)).await {
+            Some(Outcome::Got(values)) if values.len() == accounts.len() => values,
+            _ => accounts.iter().map(|_| None).collect(),
         }
     }
 
@@ -122,12 +131,12 @@ impl Keyring {
 
 /// One keyring call.
 enum Op<'v> {
-    Get(&'v str),
+    Get(&'v [&'v str]),
     Set(&'v str, &'v Secret<String>),
 }
 
 enum Outcome {
-    Got(Option<Secret<String>>),
+    Got(Vec<Option<Secret<String>>>),
     Set(Result<()>),
 }
 
@@ -151,7 +160,7 @@ impl State {
         let started = Instant::now();
         let work = async {
             match op {
-                Op::Get(account) => Outcome::Got(backend.get(service, account).await),
+                Op::Get(accounts) => Outcome::Got(backend.get(service, accounts).await),
                 Op::Set(account, value) => Outcome::Set(backend.set(service, account, value).await),
             }
         };

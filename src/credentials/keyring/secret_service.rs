@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
+use anyhow::{Result, anyhow, bail};
+use futures_util::future::join_all;
 use zbus::{OwnedObjectPath, OwnedVariant, Variant};
 
 use super::Backend;
@@ -25,9 +26,8 @@ type SecretStruct = (OwnedObjectPath, Vec<u8>, Vec<u8>, String);
 
 pub struct SecretService {
     connection: zbus::Connection,
-    session: OwnedObjectPath,
-    /// The collection the `default` alias names, asked once.
-    default: Option<Option<String>>,
+    /// The `plain` session, opened when there is a secret to read.
+    session: Option<OwnedObjectPath>,
     /// The item each account was last read from: where a rotated token goes back.
     items: HashMap<String, OwnedObjectPath>,
 }
@@ -35,53 +35,60 @@ pub struct SecretService {
 impl Backend for SecretService {
     async fn open() -> Option<SecretService> {
         let connection = zbus::Connection::session().await.ok()?;
-        let reply = connection
-            .call_method(
-                Some(DESTINATION),
-                SERVICE_PATH,
-                Some(SERVICE),
-                "OpenSession",
-                &("plain", Variant::from("")),
-            )
-            .await
-            .ok()?;
-        let (_, session): (OwnedVariant, OwnedObjectPath) = reply.body().deserialize().ok()?;
         Some(SecretService {
             connection,
-            session,
-            default: None,
+            session: None,
             items: HashMap::new(),
         })
     }
 
-    async fn get(&mut self, service: &str, account: &str) -> Option<Secret<String>> {
-        let attributes = HashMap::from([("service", service), ("username", account)]);
-        let reply = self
-            .service_call("SearchItems", &(attributes,))
-            .await
-            .ok()?;
-        let (unlocked, _locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) =
-            reply.body().deserialize().ok()?;
-        if unlocked.is_empty() {
-            return None;
+    /// The searches go out at once; only when one finds something are a session opened (and
+    /// the `default` alias read, if an account has several candidates), then every candidate
+    /// read in one call.
+    async fn get(&mut self, service: &str, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
+        let searches = accounts.iter().map(|account| self.search(service, account));
+        let candidates: Vec<Vec<OwnedObjectPath>> = join_all(searches).await;
+        let mut values: Vec<Option<Secret<String>>> = accounts.iter().map(|_| None).collect();
+        if candidates.iter().all(Vec::is_empty) {
+            return values;
         }
-        let default = self.default_collection().await;
-        for item in preferred(unlocked, default.as_deref()) {
-            if let Some(value) = self.secret_of(&item).await {
+        let several = candidates.iter().any(|found| found.len() > 1);
+        let alias = async {
+            match several {
+                true => self.default_collection().await,
+                false => None,
+            }
+        };
+        let (session, default) = futures_util::future::join(self.session(), alias).await;
+        let Some(session) = session else {
+            return values;
+        };
+        let all: Vec<&OwnedObjectPath> = candidates.iter().flatten().collect();
+        let secrets = self.secrets(&all, &session).await;
+        self.session = Some(session);
+        for ((account, found), value) in accounts.iter().zip(candidates).zip(&mut values) {
+            let chosen = preferred(found, default.as_deref())
+                .into_iter()
+                .find_map(|item| {
+                    let text = secrets
+                        .get(&item)
+                        .and_then(|(_, _, bytes, _)| String::from_utf8(bytes.clone()).ok())?;
+                    Some((item, text))
+                });
+            if let Some((item, text)) = chosen {
                 self.items.insert(account.to_string(), item);
-                return Some(value);
+                *value = Some(Secret::new(text));
             }
         }
-        None
+        values
     }
 
     async fn set(&mut self, _service: &str, account: &str, value: &Secret<String>) -> Result<()> {
-        let item = self
-            .items
-            .get(account)
-            .with_context(|| format!("no keyring item was read for {account}"))?;
+        let (Some(item), Some(session)) = (self.items.get(account), &self.session) else {
+            bail!("no keyring item was read for {account}");
+        };
         let secret: SecretStruct = (
-            self.session.clone(),
+            session.clone(),
             Vec::new(),
             value.expose().as_bytes().to_vec(),
             "text/plain".to_string(),
@@ -96,7 +103,7 @@ impl Backend for SecretService {
             )
             .await
             .map(drop)
-            .map_err(|e| anyhow::anyhow!("the keyring refused the new {account}: {e}"))
+            .map_err(|e| anyhow!("the keyring refused the new {account}: {e}"))
     }
 }
 
@@ -110,38 +117,49 @@ impl SecretService {
             .await
     }
 
-    /// The object path of the collection the `default` alias names, if any.
-    async fn default_collection(&mut self) -> Option<String> {
-        if self.default.is_none() {
-            let named = match self.service_call("ReadAlias", &("default",)).await {
-                Ok(reply) => reply
-                    .body()
-                    .deserialize::<OwnedObjectPath>()
-                    .ok()
-                    .map(|path| path.as_str().to_string())
-                    .filter(|path| path != "/"),
-                Err(_) => None,
-            };
-            self.default = Some(named);
-        }
-        self.default.clone().flatten()
+    /// The unlocked items with exactly go-keyring's two attributes, in any collection.
+    async fn search(&self, service: &str, account: &str) -> Vec<OwnedObjectPath> {
+        let attributes = HashMap::from([("service", service), ("username", account)]);
+        let Ok(reply) = self.service_call("SearchItems", &(attributes,)).await else {
+            return Vec::new();
+        };
+        reply
+            .body()
+            .deserialize::<(Vec<OwnedObjectPath>, Vec<OwnedObjectPath>)>()
+            .map(|(unlocked, _locked)| unlocked)
+            .unwrap_or_default()
     }
 
-    /// The item's secret, if it is text.
-    async fn secret_of(&self, item: &OwnedObjectPath) -> Option<Secret<String>> {
+    /// The session secrets travel in: the one opened before, else a new `plain` one.
+    async fn session(&self) -> Option<OwnedObjectPath> {
+        if let Some(session) = &self.session {
+            return Some(session.clone());
+        }
         let reply = self
-            .connection
-            .call_method(
-                Some(DESTINATION),
-                item.as_str(),
-                Some(ITEM),
-                "GetSecret",
-                &(&self.session,),
-            )
+            .service_call("OpenSession", &("plain", Variant::from("")))
             .await
             .ok()?;
-        let (_, _, value, _): SecretStruct = reply.body().deserialize().ok()?;
-        String::from_utf8(value).ok().map(Secret::new)
+        let (_, session): (OwnedVariant, OwnedObjectPath) = reply.body().deserialize().ok()?;
+        Some(session)
+    }
+
+    /// The object path of the collection the `default` alias names, if any.
+    async fn default_collection(&self) -> Option<String> {
+        let reply = self.service_call("ReadAlias", &("default",)).await.ok()?;
+        let path: OwnedObjectPath = reply.body().deserialize().ok()?;
+        Some(path.as_str().to_string()).filter(|path| path != "/")
+    }
+
+    /// The secrets of `items` (those the service gives; locked ones it leaves out).
+    async fn secrets(
+        &self,
+        items: &[&OwnedObjectPath],
+        session: &OwnedObjectPath,
+    ) -> HashMap<OwnedObjectPath, SecretStruct> {
+        let Ok(reply) = self.service_call("GetSecrets", &(items, session)).await else {
+            return HashMap::new();
+        };
+        reply.body().deserialize().unwrap_or_default()
     }
 }
 

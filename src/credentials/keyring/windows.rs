@@ -18,13 +18,19 @@ impl Backend for CredentialManager {
         Some(CredentialManager)
     }
 
-    async fn get(&mut self, service: &str, account: &str) -> Option<Secret<String>> {
-        let target = decode::windows_target(service, account);
-        tokio::task::spawn_blocking(move || read(&target))
-            .await
-            .ok()
-            .flatten()
-            .map(Secret::new)
+    async fn get(&mut self, service: &str, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
+        let targets: Vec<Vec<u16>> = accounts
+            .iter()
+            .map(|account| decode::windows_target(service, account))
+            .collect();
+        let read_all = move || targets.iter().map(|t| read(t)).collect::<Vec<_>>();
+        match tokio::task::spawn_blocking(read_all).await {
+            Ok(values) => values
+                .into_iter()
+                .map(|value| value.map(Secret::new))
+                .collect(),
+            Err(_) => accounts.iter().map(|_| None).collect(),
+        }
     }
 
     async fn set(&mut self, service: &str, account: &str, value: &Secret<String>) -> Result<()> {
