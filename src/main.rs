@@ -23,14 +23,10 @@ use atlas::transport::proxy::ProxySettings;
 fn main() {
     ignore_sigpipe();
     interrupt::watch();
-    let code = match run() {
-        Ok(code) => code,
-        Err(e) => {
-            error::report(&format!("Error: {e:#}\n"));
-            error::FAILURE
-        }
-    };
-    std::process::exit(code);
+    match run() {
+        Ok(code) => interrupt::finish("", code),
+        Err(e) => interrupt::finish(&format!("Error: {e:#}\n"), error::FAILURE),
+    }
 }
 
 fn run() -> Result<i32> {
@@ -106,27 +102,32 @@ struct Run<'a> {
     warnings: Warnings,
 }
 
-/// Sends the request with the profile's credentials, on a single-threaded runtime.
+/// Sends the request with the profile's credentials, on a single-threaded runtime. The
+/// runtime is let go without waiting for its blocking threads: a keyring look-up given up
+/// at its deadline (a bus address that resolves a name, a nonce file that never opens) must
+/// not hold the answer back.
 fn send(command: &CommandRequest, body: Option<Vec<u8>>, run: Run<'_>) -> Result<CommandResponse> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(send_on_runtime(command, body, run))
+    let response = runtime.block_on(send_on_runtime(command, body, run));
+    runtime.shutdown_background();
+    response
 }
 
-/// The secrets the OS keyring holds for the profile laid over the file's, the credentials
-/// chosen, the request built and sent.
+/// The request built (it may fail without asking anything), the secrets the OS keyring holds
+/// for the profile laid over the file's, the credentials chosen, the request sent.
 async fn send_on_runtime(
     command: &CommandRequest,
     body: Option<Vec<u8>>,
     mut run: Run<'_>,
 ) -> Result<CommandResponse> {
+    let format = output::response_format(&command.output);
+    let request = request::convert_to_http_request(&run.profile.base_url(), command, format, body)?;
     let keyring = Keyring::for_profile(&run.profile.name);
     keyring.fill(&mut run.profile).await;
     let credentials = Credentials::from_profile(&run.profile, keyring)?;
-    let format = output::response_format(&command.output);
-    let request = request::convert_to_http_request(&run.profile.base_url(), command, format, body)?;
     let dumper = run.debug.then(|| Dumper::new(credentials.secrets()));
     let https = std::iter::once(request.url())
         .chain(credentials.oauth_url())

@@ -21,18 +21,72 @@ use atlas_standin::oauth::jwt;
 use atlas_standin::{Auth, Config, StandIn};
 use support::*;
 
-const TOOLS: [&str; 4] = [
+const TOOLS: [&str; 5] = [
     "dbus-daemon",
+    "dbus-monitor",
     "dbus-send",
     "gnome-keyring-daemon",
     "secret-tool",
 ];
 
+/// A private session bus in a temporary folder (with `home`, `data` and `run` in it); it
+/// stops on drop.
+struct Bus {
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Bus {
+    /// `services`: a folder of D-Bus service files the bus may start on demand.
+    fn start(services: Option<&Path>) -> Bus {
+        let dir = tempfile::Builder::new()
+            .prefix("atlas-keyring-")
+            .tempdir()
+            .unwrap();
+        for sub in ["home", "data", "run"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        set_mode(&dir.path().join("run"), 0o700);
+        let socket = dir.path().join("bus");
+        let config = dir.path().join("bus.conf");
+        std::fs::write(&config, bus_config(&socket, services)).unwrap();
+        let child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--nopidfile"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let bus = Bus { dir, child };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "the session bus did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        bus
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn address(&self) -> String {
+        address(&self.path("bus"))
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A private session bus with an unlocked gnome-keyring on it; both stop on drop.
 struct SecretService {
-    dir: tempfile::TempDir,
-    bus: Child,
     daemon: Child,
+    bus: Bus,
 }
 
 impl SecretService {
@@ -46,38 +100,15 @@ impl SecretService {
             eprintln!("skipped: {missing:?} not installed");
             return None;
         }
-        let dir = tempfile::Builder::new()
-            .prefix("atlas-keyring-")
-            .tempdir()
-            .unwrap();
-        for sub in ["home", "data", "run"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        set_mode(&dir.path().join("run"), 0o700);
-        let socket = dir.path().join("bus");
-        let config = dir.path().join("bus.conf");
-        std::fs::write(&config, bus_config(&socket)).unwrap();
-        let bus = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config.display()))
-            .args(["--nofork", "--nopidfile"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            assert!(Instant::now() < deadline, "the session bus did not start");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let bus = Bus::start(None);
         let mut daemon = Command::new("gnome-keyring-daemon")
             .args(["--foreground", "--components=secrets", "--unlock"])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path().join("home"))
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .env("XDG_RUNTIME_DIR", dir.path().join("run"))
-            .env("DBUS_SESSION_BUS_ADDRESS", address(&socket))
+            .env("HOME", bus.path("home"))
+            .env("XDG_DATA_HOME", bus.path("data"))
+            .env("XDG_RUNTIME_DIR", bus.path("run"))
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -88,9 +119,10 @@ impl SecretService {
             let mut stdin = daemon.stdin.take().unwrap();
             stdin.write_all(b"fake-keyring-password").unwrap();
         }
-        let service = SecretService { dir, bus, daemon };
+        let service = SecretService { daemon, bus };
         // Until the daemon owns its name, a second one could be started and every look-up
         // would fail.
+        let deadline = Instant::now() + Duration::from_secs(10);
         while !service.owned() {
             assert!(
                 Instant::now() < deadline,
@@ -102,7 +134,7 @@ impl SecretService {
     }
 
     fn address(&self) -> String {
-        address(&self.dir.path().join("bus"))
+        self.bus.address()
     }
 
     fn tool(&self, program: &str) -> Command {
@@ -110,7 +142,7 @@ impl SecretService {
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path().join("home"))
+            .env("HOME", self.bus.path("home"))
             .env("DBUS_SESSION_BUS_ADDRESS", self.address());
         command
     }
@@ -131,29 +163,59 @@ impl SecretService {
         String::from_utf8_lossy(&output.stdout).contains("boolean true")
     }
 
-    /// Stores an item as go-keyring does: label, attributes `service` and `username`.
+    /// Stores an item as go-keyring does: label, attributes `service` and `username`, in the
+    /// default collection (`login`).
     fn store(&self, service: &str, account: &str, value: &str) {
+        self.store_bytes(None, service, account, value.as_bytes());
+    }
+
+    /// Stores an item in `collection` (an alias or name; `None`: the default one).
+    fn store_bytes(&self, collection: Option<&str>, service: &str, account: &str, value: &[u8]) {
         use std::io::Write;
-        let mut child = self
-            .tool("secret-tool")
-            .args([
-                "store",
-                &format!("--label=Password for '{account}' on '{service}'"),
-                "service",
-                service,
-                "username",
-                account,
-            ])
+        let mut command = self.tool("secret-tool");
+        command.args([
+            "store",
+            &format!("--label=Password for '{account}' on '{service}'"),
+        ]);
+        if let Some(collection) = collection {
+            command.arg(format!("--collection={collection}"));
+        }
+        let mut child = command
+            .args(["service", service, "username", account])
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(value.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(value).unwrap();
         assert!(child.wait().unwrap().success(), "secret-tool store");
+    }
+
+    /// How many items of `service` there are, in every collection.
+    fn count(&self, service: &str) -> usize {
+        let output = self
+            .tool("secret-tool")
+            .args(["search", "--all", "service", service])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&output.stderr).lines())
+            .filter(|line| line.starts_with('['))
+            .count()
+    }
+
+    /// Records every method call on the bus until the returned monitor is stopped.
+    fn monitor(&self) -> Monitor {
+        let child = self
+            .tool("dbus-monitor")
+            .args(["--address", &self.address(), "type='method_call'"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // dbus-monitor prints its own NameAcquired signal... it is filtered out; give it a
+        // moment to become a monitor before anything is sent.
+        std::thread::sleep(Duration::from_millis(200));
+        Monitor { child }
     }
 
     /// The value of an item, if there is one.
@@ -192,10 +254,41 @@ impl SecretService {
 
 impl Drop for SecretService {
     fn drop(&mut self) {
-        for child in [&mut self.daemon, &mut self.bus] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// A running dbus-monitor.
+struct Monitor {
+    child: Child,
+}
+
+impl Monitor {
+    /// The method calls seen, as `interface.member` lines.
+    fn stop(self) -> Vec<String> {
+        std::thread::sleep(Duration::from_millis(200));
+        let mut child = self.child;
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|line| line.starts_with("method call"))
+            .filter_map(|line| {
+                let field = |name: &str| {
+                    line.split(' ')
+                        .find_map(|part| part.strip_prefix(name))
+                        .map(str::to_string)
+                };
+                let interface = field("interface=")?;
+                let member = field("member=")?;
+                Some(format!(
+                    "{}.{}",
+                    interface.trim_end_matches(';'),
+                    member.trim_end_matches(';')
+                ))
+            })
+            .collect()
     }
 }
 
@@ -213,15 +306,19 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-/// A session bus that starts nothing on demand: only the daemon the test started answers.
-fn bus_config(socket: &Path) -> String {
+/// A session bus that starts nothing on demand (only the daemon the test started answers),
+/// unless given a folder of service files.
+fn bus_config(socket: &Path, services: Option<&Path>) -> String {
+    let services = services
+        .map(|dir| format!("  <servicedir>{}</servicedir>\n", dir.display()))
+        .unwrap_or_default();
     format!(
         r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
   <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
+{services}  <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
@@ -319,6 +416,15 @@ fn the_keyring_beats_the_file_and_the_environment_beats_the_keyring() {
     );
     let env_right = [("MONGODB_ATLAS_PRIVATE_API_KEY", PRIVATE_KEY)];
     succeeded(&list_on(&sandbox, &keyring.address(), &[], &env_right));
+    // With an MCLI_ variable set, MONGODB_ATLAS_ ones are not read: the keyring's (wrong)
+    // private key is used again, unless MCLI_PRIVATE_API_KEY gives one.
+    let mcli = [
+        ("MONGODB_ATLAS_PRIVATE_API_KEY", PRIVATE_KEY),
+        ("MCLI_ORG_ID", ORG),
+    ];
+    unauthorized(&list_on(&sandbox, &keyring.address(), &[], &mcli));
+    let mcli_right = [("MCLI_PRIVATE_API_KEY", PRIVATE_KEY), ("MCLI_ORG_ID", ORG)];
+    succeeded(&list_on(&sandbox, &keyring.address(), &[], &mcli_right));
 }
 
 #[test]
@@ -445,6 +551,11 @@ fn rotated_user_tokens_go_back_to_the_keyring() {
         before,
         "never into the file"
     );
+    assert_eq!(
+        keyring.count("atlascli_default"),
+        2,
+        "the items were updated, none added"
+    );
 
     // The next run reads the saved token and does not refresh again.
     server.clear_requests();
@@ -454,27 +565,167 @@ fn rotated_user_tokens_go_back_to_the_keyring() {
 }
 
 #[test]
-fn a_locked_collection_is_a_miss_and_the_file_is_used_silently() {
+fn a_locked_collection_is_skipped_without_unlocking_or_prompting() {
     let Some(keyring) = SecretService::start() else {
         return;
     };
     let server = StandIn::start(Config::default()).unwrap();
     let sandbox = Sandbox::new();
-    sandbox.write_api_key_config(&server.url());
     sandbox.write_config(&format!(
-        "{}api_version = '2023-01-01'\n",
-        std::fs::read_to_string(sandbox.config_path()).unwrap()
+        "[default]\npublic_api_key = 'wrongpub'\nprivate_api_key = '{PRIVATE_KEY}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
     ));
-    // Wrong keys in the keyring: while the collection is unlocked they win and fail.
-    keyring.store("atlascli_default", "public_api_key", "wrongpub");
+    // `login` holds the wrong public key, the unlocked `session` collection the right one:
+    // `login` wins while it is unlocked.
+    keyring.store("atlascli_default", "public_api_key", "wrongpub2");
+    keyring.store_bytes(
+        Some("session"),
+        "atlascli_default",
+        "public_api_key",
+        PUBLIC_KEY.as_bytes(),
+    );
     unauthorized(&list_on(&sandbox, &keyring.address(), &[], &[]));
+
     keyring.lock_login();
+    let monitor = keyring.monitor();
     let started = Instant::now();
     succeeded(&list_on(&sandbox, &keyring.address(), &[], &[]));
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "no wait for a prompt"
     );
+    let calls = monitor.stop();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c == "org.freedesktop.Secret.Service.SearchItems"),
+        "the monitor saw the look-ups: {calls:?}"
+    );
+    let forbidden = [
+        "Unlock",
+        "CreateItem",
+        "Prompt",
+        "Delete",
+        "SetSecret",
+        "Lock",
+    ];
+    assert!(
+        !calls
+            .iter()
+            .any(|c| forbidden.iter().any(|f| c.ends_with(&format!(".{f}")))
+                || c.starts_with("org.freedesktop.Secret.Prompt")),
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn login_wins_over_other_collections_and_an_item_elsewhere_is_found() {
+    let Some(keyring) = SecretService::start() else {
+        return;
+    };
+    let server = StandIn::start(Config::default()).unwrap();
+    let sandbox = Sandbox::new();
+    keyless_config(&sandbox, &server.url(), "default", "");
+    // Only in another collection: found.
+    keyring.store_bytes(
+        Some("session"),
+        "atlascli_default",
+        "public_api_key",
+        PUBLIC_KEY.as_bytes(),
+    );
+    keyring.store_bytes(
+        Some("session"),
+        "atlascli_default",
+        "private_api_key",
+        PRIVATE_KEY.as_bytes(),
+    );
+    succeeded(&list_on(&sandbox, &keyring.address(), &[], &[]));
+    // A wrong value in `login` wins over the right one elsewhere.
+    keyring.store(
+        "atlascli_default",
+        "private_api_key",
+        "44444444-fake-fake-fake-444444444444",
+    );
+    unauthorized(&list_on(&sandbox, &keyring.address(), &[], &[]));
+}
+
+#[test]
+fn values_that_are_not_text_or_empty_fall_back_to_the_file() {
+    let Some(keyring) = SecretService::start() else {
+        return;
+    };
+    let server = StandIn::start(Config::default()).unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config(&server.url());
+    let pinned = [("MONGODB_ATLAS_API_VERSION", "2023-01-01")];
+    keyring.store_bytes(
+        None,
+        "atlascli_default",
+        "public_api_key",
+        b"\xff\xfe-not-utf8",
+    );
+    keyring.store_bytes(None, "atlascli_default", "private_api_key", b"");
+    succeeded(&list_on(&sandbox, &keyring.address(), &[], &pinned));
+}
+
+#[test]
+fn a_keyring_that_is_not_running_is_not_started() {
+    if !on_path("dbus-daemon") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "dbus-daemon not installed"
+        );
+        return;
+    }
+    // A bus that would start a "keyring" on demand, which leaves a mark when it starts.
+    let services = tempfile::tempdir().unwrap();
+    let marker = services.path().join("started");
+    let script = services.path().join("fake-keyring");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch '{}'\n", marker.display()),
+    )
+    .unwrap();
+    set_mode(&script, 0o755);
+    std::fs::write(
+        services.path().join("org.freedesktop.secrets.service"),
+        format!(
+            "[D-BUS Service]\nName=org.freedesktop.secrets\nExec={}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let bus = Bus::start(Some(services.path()));
+    let server = StandIn::start(Config::default()).unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config(&server.url());
+    let pinned = [("MONGODB_ATLAS_API_VERSION", "2023-01-01")];
+    succeeded(&list_on(&sandbox, &bus.address(), &[], &pinned));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!marker.exists(), "the bus was asked to start a keyring");
+    // The bus does start it when asked, so the check above can fail. (The fake never takes
+    // the name, so the asking dbus-send would wait for the bus's activation timeout: it is
+    // stopped once the mark is there.)
+    let mut asking = Command::new("dbus-send")
+        .args([
+            &format!("--bus={}", bus.address()),
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.SearchItems",
+            "dict:string:string:service,x",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !marker.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = asking.kill();
+    let _ = asking.wait();
+    assert!(marker.exists(), "activation works on this bus");
 }
 
 /// A socket that accepts connections and never says a word, counting them.
@@ -651,4 +902,98 @@ fn parallel_runs_on_one_expired_keyring_login_refresh_once() {
     assert_eq!(server.refreshes(), 1, "one refresh for six runs");
     let saved = keyring.lookup("atlascli_default", "access_token").unwrap();
     assert_ne!(saved, expired);
+}
+
+fn expired_login(delay_ms: u64) -> (StandIn, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expired = jwt(now - 60);
+    let server = StandIn::start(Config {
+        auth: Auth::UserAccount {
+            access_token: expired.clone(),
+            refresh_token: "refresh-fake-0000".into(),
+            expires_in: 3600,
+        },
+        seed_keys: true,
+        tokens: atlas_standin::TokenEndpoint {
+            delay_ms,
+            ..Default::default()
+        },
+        ..Config::default()
+    })
+    .unwrap();
+    (server, expired)
+}
+
+#[test]
+fn tokens_from_the_keyring_and_the_file_each_go_back_where_they_came_from() {
+    let Some(keyring) = SecretService::start() else {
+        return;
+    };
+    let (server, expired) = expired_login(0);
+    let sandbox = Sandbox::new();
+    keyless_config(
+        &sandbox,
+        &server.url(),
+        "default",
+        "refresh_token = 'refresh-fake-0000'\n",
+    );
+    keyring.store("atlascli_default", "access_token", &expired);
+    succeeded(&list_on(&sandbox, &keyring.address(), &[], &[]));
+    assert_eq!(server.refreshes(), 1);
+    let access = keyring.lookup("atlascli_default", "access_token").unwrap();
+    assert_ne!(access, expired);
+    assert_eq!(keyring.lookup("atlascli_default", "refresh_token"), None);
+    let file = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    assert!(!file.contains("'refresh-fake-0000'"), "{file}");
+    assert!(file.contains("refresh_token = \""), "{file}");
+    assert!(
+        !file.contains(&access),
+        "the access token stays out of the file"
+    );
+}
+
+#[test]
+fn a_keyring_that_refuses_the_rotated_tokens_is_reported() {
+    let Some(keyring) = SecretService::start() else {
+        return;
+    };
+    // The refresh takes a second; the collection is locked meanwhile, so writing the
+    // rotated tokens back fails.
+    let (server, expired) = expired_login(1000);
+    let sandbox = Sandbox::new();
+    keyless_config(&sandbox, &server.url(), "default", "");
+    let before = std::fs::read(sandbox.config_path()).unwrap();
+    keyring.store("atlascli_default", "access_token", &expired);
+    keyring.store("atlascli_default", "refresh_token", "refresh-fake-0000");
+    let mut command = sandbox.command(&args("listOrgApiKeys", &["--orgId", ORG]));
+    command
+        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    keyring.lock_login();
+    let output = wait_bounded(child, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(server.refreshes(), 1);
+    assert!(
+        stderr.starts_with("warning: the refreshed tokens were not saved: ")
+            && stderr.ends_with("; the old refresh token may no longer work\n")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("refresh-fake") && !stderr.contains(&expired),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(sandbox.config_path()).unwrap(),
+        before,
+        "never into the file"
+    );
 }

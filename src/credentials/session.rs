@@ -3,7 +3,7 @@
 //! logins (refreshed when expired, rotated tokens saved — D3). Refusals by a token endpoint
 //! become the messages of D13.
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use reqwest::StatusCode;
 
 use crate::api::response::CommandResponse;
@@ -151,8 +151,15 @@ async fn refreshed(
         {
             return Ok(access);
         }
-        if let Some(refresh) = refresh {
-            refresh_token = refresh;
+        match refresh {
+            Some(refresh) => refresh_token = refresh,
+            // D22: a refresh token from the keyring that cannot be read again now may be
+            // spent already, and a rotated one could not be written back: no refresh.
+            None if store.refresh_source == Source::Keyring => bail!(
+                "cannot refresh the login of profile {}: the OS keyring holding its tokens did not answer",
+                origin.profile
+            ),
+            None => {}
         }
     }
     let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
@@ -167,7 +174,7 @@ async fn refreshed(
         .await
     {
         executor.warnings().line(&format!(
-            "warning: the refreshed tokens were not saved: {e:#}"
+            "warning: the refreshed tokens were not saved: {e:#}; the old refresh token may no longer work"
         ));
     }
     Ok(token.access_token)

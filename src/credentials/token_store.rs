@@ -50,16 +50,23 @@ impl TokenStore {
     /// again where it came from, the keyring or the file; `None` for one from the environment
     /// or gone.
     pub async fn reload(&self) -> (Option<Secret<String>>, Option<Secret<String>>) {
-        let (access, refresh) = self.reload_file();
-        let from_keyring = |source: &Source| *source == Source::Keyring;
-        let access = match from_keyring(&self.access_source) {
-            true => self.keyring.get("access_token").await,
-            false => access,
-        };
-        let refresh = match from_keyring(&self.refresh_source) {
-            true => self.keyring.get("refresh_token").await,
-            false => refresh,
-        };
+        let (mut access, mut refresh) = self.reload_file();
+        let sources = [
+            (&self.access_source, "access_token"),
+            (&self.refresh_source, "refresh_token"),
+        ];
+        let in_keyring: Vec<&str> = sources
+            .iter()
+            .filter(|(source, _)| **source == Source::Keyring)
+            .map(|(_, key)| *key)
+            .collect();
+        let values = self.keyring.get_all(&in_keyring).await;
+        for (key, value) in in_keyring.iter().zip(values) {
+            match *key {
+                "access_token" => access = value,
+                _ => refresh = value,
+            }
+        }
         (access, refresh)
     }
 

@@ -21,6 +21,11 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// that cannot be asked for again), with the operation's name.
 static ANSWER: Mutex<Option<HeldAnswer>> = Mutex::new(None);
 
+/// Held by whoever writes the run's last words and ends the process (`finish`, or the
+/// watcher), so an interrupt's `Error: interrupted` and the main thread's own final error
+/// are never both printed.
+static FINAL: Mutex<()> = Mutex::new(());
+
 /// The operation's primary name, its raw answer, and how to save it (returning the line that
 /// says where it went).
 pub type HeldAnswer = (&'static str, Arc<Vec<u8>>, fn(&str, &[u8]) -> String);
@@ -73,6 +78,17 @@ fn stop() -> ! {
         Some(line) => format!("Error: interrupted\n{line}\n"),
         None => "Error: interrupted\n".to_string(),
     };
+    // The main thread may be ending the run itself: then it prints its words and exits. If
+    // it holds on for long, it is blocked on a full stderr pipe, and this goes ahead.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(200);
+    let _final = loop {
+        match FINAL.try_lock() {
+            Ok(guard) => break Some(guard),
+            Err(std::sync::TryLockError::Poisoned(e)) => break Some(e.into_inner()),
+            Err(_) if std::time::Instant::now() >= deadline => break None,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(1)),
+        }
+    };
     // Straight to descriptor 2, never through std's stderr lock (the main thread may hold
     // it, blocked on a full pipe), and errors ignored (a closed stderr cannot stop us).
     // SAFETY: write(2) of a valid buffer, then _exit, which runs nothing else.
@@ -118,8 +134,15 @@ pub fn fail_saving_answer(error: &str) -> ! {
         Some((operation, body, save)) => format!("Error: {error}\n{}\n", save(operation, &body)),
         None => format!("Error: {error}\n"),
     };
-    crate::support::error::report(&text);
-    std::process::exit(crate::support::error::FAILURE);
+    finish(&text, crate::support::error::FAILURE);
+}
+
+/// Writes the run's last words to stderr and exits with `code`, as one step an interrupt
+/// cannot interleave with.
+pub fn finish(text: &str, code: i32) -> ! {
+    let _final = lock(&FINAL);
+    crate::support::error::report(text);
+    std::process::exit(code);
 }
 
 fn lock<T>(mutex: &'static Mutex<T>) -> MutexGuard<'static, T> {

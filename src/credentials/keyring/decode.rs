@@ -33,14 +33,19 @@ pub fn macos_password(output: &[u8]) -> Option<String> {
 /// The line `security -i` reads to replace a password (`add-generic-password -U`), the value
 /// base64-encoded as go-keyring writes it, every argument single-quoted. The secret travels on
 /// the child's stdin, never in its arguments, where other users could read it.
-pub fn macos_update_command(service: &str, account: &str, value: &str) -> String {
+/// `None` when the service or account holds a control character, which could end the line
+/// and start another command.
+pub fn macos_update_command(service: &str, account: &str, value: &str) -> Option<String> {
+    if service.chars().chain(account.chars()).any(char::is_control) {
+        return None;
+    }
     let encoded = format!("{BASE64_PREFIX}{}", STANDARD.encode(value));
-    format!(
+    Some(format!(
         "add-generic-password -U -s {} -a {} -w {}\n",
         single_quoted(service),
         single_quoted(account),
         single_quoted(&encoded)
-    )
+    ))
 }
 
 /// The longest line `security -i` takes.
@@ -111,7 +116,12 @@ mod tests {
 
     #[test]
     fn macos_updates_travel_base64_encoded_and_quoted() {
-        let line = macos_update_command("atlascli_it's", "refresh_token", "new\ntoken");
+        assert_eq!(
+            macos_update_command("atlascli_a\nb", "refresh_token", "v"),
+            None
+        );
+        assert_eq!(macos_update_command("atlascli_a", "x\r", "v"), None);
+        let line = macos_update_command("atlascli_it's", "refresh_token", "new\ntoken").unwrap();
         assert_eq!(
             line,
             "add-generic-password -U -s 'atlascli_it'\"'\"'s' -a 'refresh_token' -w 'go-keyring-base64:bmV3CnRva2Vu'\n"

@@ -1,4 +1,5 @@
-//! The macOS login keychain through `/usr/bin/security`, as go-keyring reads and writes it.
+//! The macOS keychains (the user's search list) through `/usr/bin/security`, as go-keyring
+//! reads and writes them.
 //! No library: the items the Go CLI created trust `/usr/bin/security`, and any other reader
 //! would make macOS ask the user for access. A non-zero exit is a miss; the child is killed
 //! when the keyring's time is up.
@@ -31,7 +32,9 @@ impl Backend for Keychain {
     }
 
     async fn set(&mut self, service: &str, account: &str, value: &Secret<String>) -> Result<()> {
-        let command = decode::macos_update_command(service, account, value.expose());
+        let Some(command) = decode::macos_update_command(service, account, value.expose()) else {
+            bail!("the keychain item's name holds a control character");
+        };
         if command.len() > decode::MACOS_COMMAND_MAX {
             bail!("the new {account} is too long for the keychain");
         }

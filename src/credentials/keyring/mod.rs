@@ -16,9 +16,11 @@ mod secret_service;
 #[cfg(windows)]
 mod windows;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Result, anyhow};
+use tokio::time::Instant;
+
+use anyhow::{Result, anyhow, bail};
 
 use crate::config::Profile;
 use crate::support::secret::Secret;
@@ -32,6 +34,9 @@ type Platform = windows::CredentialManager;
 
 /// The time all keyring calls of one run may take together.
 pub const BUDGET: Duration = Duration::from_secs(2);
+
+/// The part of the budget reads may not use: what a rotated token needs to be written back.
+const WRITE_RESERVE: Duration = Duration::from_millis(500);
 
 /// One platform's keyring, as go-keyring uses it.
 trait Backend: Sized {
@@ -47,19 +52,24 @@ trait Backend: Sized {
 /// The keyring as one run sees it: opened on first use, with what is left of the budget.
 pub struct Keyring {
     service: String,
-    state: tokio::sync::Mutex<State>,
+    state: tokio::sync::Mutex<State<Platform>>,
 }
 
-enum State {
+enum State<B> {
     /// Not asked yet.
     Unopened { budget: Duration },
     /// Connected, with what is left of the budget.
-    Open {
-        backend: Box<Platform>,
-        budget: Duration,
-    },
-    /// No keyring, a failure, or the budget spent: every later call is a miss.
-    Gone,
+    Open { backend: Box<B>, budget: Duration },
+    /// No keyring, or it stopped answering: every later call is a miss.
+    Gone(Gone),
+}
+
+#[derive(Clone, Copy)]
+enum Gone {
+    /// There is none to ask (no session bus, no keyring service, or none wanted).
+    Absent,
+    /// It did not answer within the budget.
+    TimedOut,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -73,21 +83,17 @@ impl std::fmt::Debug for Keyring {
 impl Keyring {
     /// The keyring entries of `profile` (its name as chosen, lower-cased).
     pub fn for_profile(profile: &str) -> Keyring {
-        Keyring::with_budget(profile, BUDGET)
+        Keyring {
+            service: decode::service_name(profile),
+            state: tokio::sync::Mutex::new(State::Unopened { budget: BUDGET }),
+        }
     }
 
     /// A keyring that is never asked (for runs and tests that must not touch one).
     pub fn none() -> Keyring {
         Keyring {
             service: String::new(),
-            state: tokio::sync::Mutex::new(State::Gone),
-        }
-    }
-
-    fn with_budget(profile: &str, budget: Duration) -> Keyring {
-        Keyring {
-            service: decode::service_name(profile),
-            state: tokio::sync::Mutex::new(State::Unopened { budget }),
+            state: tokio::sync::Mutex::new(State::Gone(Gone::Absent)),
         }
     }
 
@@ -102,74 +108,84 @@ impl Keyring {
         }
     }
 
-    /// The value stored for `account` now (read again on every call).
-    pub async fn get(&self, account: &str) -> Option<Secret<String>> {
-        self.get_all(&[account]).await.pop().flatten()
-    }
-
-    /// The values stored for `accounts` now, in their order.
-    async fn get_all(&self, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
-        if accounts.is_empty() {
-            return Vec::new();
-        }
+    /// The values stored for `accounts` now (read again on every call), in their order;
+    /// an empty value counts as none.
+    pub async fn get_all(&self, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
         let mut state = self.state.lock().await;
-        match state.call(&self.service, Op::Get(accounts)).await {
-            Some(Outcome::Got(values)) if values.len() == accounts.len() => values,
-            _ => accounts.iter().map(|_| None).collect(),
-        }
+        let mut values = state.read(&self.service, accounts).await;
+        values.resize_with(accounts.len(), || None);
+        values
+            .into_iter()
+            .map(|value| value.filter(|v| !v.expose().is_empty()))
+            .collect()
     }
 
     /// Writes `value` to the item `account` was read from.
     pub async fn set(&self, account: &str, value: &Secret<String>) -> Result<()> {
         let mut state = self.state.lock().await;
-        match state.call(&self.service, Op::Set(account, value)).await {
-            Some(Outcome::Set(result)) => result,
-            _ => Err(anyhow!("the keyring did not answer in time")),
-        }
+        state.write(&self.service, account, value).await
     }
 }
 
-/// One keyring call.
-enum Op<'v> {
-    Get(&'v [&'v str]),
-    Set(&'v str, &'v Secret<String>),
-}
-
-enum Outcome {
-    Got(Vec<Option<Secret<String>>>),
-    Set(Result<()>),
-}
-
-impl State {
-    /// Runs one call on the open backend within what is left of the budget; `None` when
-    /// there is no keyring or the budget ran out (then there is none for the rest of the run).
-    async fn call(&mut self, service: &str, op: Op<'_>) -> Option<Outcome> {
+impl<B: Backend> State<B> {
+    /// Reads within what is left of the budget but the write reserve; nothing when there is
+    /// no keyring. A keyring that does not answer in time is gone for the rest of the run.
+    async fn read(&mut self, service: &str, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
+        if accounts.is_empty() || !self.opened().await {
+            return Vec::new();
+        }
+        let State::Open { backend, budget } = self else {
+            return Vec::new();
+        };
         let started = Instant::now();
+        let outcome = tokio::time::timeout(
+            budget.saturating_sub(WRITE_RESERVE),
+            backend.get(service, accounts),
+        )
+        .await;
+        *budget = budget.saturating_sub(started.elapsed());
+        outcome.unwrap_or_else(|_| {
+            *self = State::Gone(Gone::TimedOut);
+            Vec::new()
+        })
+    }
+
+    /// Writes within what is left of the budget.
+    async fn write(&mut self, service: &str, account: &str, value: &Secret<String>) -> Result<()> {
+        let State::Open { backend, budget } = self else {
+            bail!("{}", self.gone_text());
+        };
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(*budget, backend.set(service, account, value)).await;
+        *budget = budget.saturating_sub(started.elapsed());
+        outcome.unwrap_or_else(|_| {
+            *self = State::Gone(Gone::TimedOut);
+            Err(anyhow!("{}", self.gone_text()))
+        })
+    }
+
+    /// Connects on first use (within the read part of the budget); true when open.
+    async fn opened(&mut self) -> bool {
         if let State::Unopened { budget } = *self {
-            *self = match tokio::time::timeout(budget, Platform::open()).await {
+            let started = Instant::now();
+            let wait = budget.saturating_sub(WRITE_RESERVE);
+            *self = match tokio::time::timeout(wait, B::open()).await {
                 Ok(Some(backend)) => State::Open {
                     backend: Box::new(backend),
                     budget: budget.saturating_sub(started.elapsed()),
                 },
-                _ => State::Gone,
+                Ok(None) => State::Gone(Gone::Absent),
+                Err(_) => State::Gone(Gone::TimedOut),
             };
         }
-        let State::Open { backend, budget } = self else {
-            return None;
-        };
-        let started = Instant::now();
-        let work = async {
-            match op {
-                Op::Get(accounts) => Outcome::Got(backend.get(service, accounts).await),
-                Op::Set(account, value) => Outcome::Set(backend.set(service, account, value).await),
-            }
-        };
-        let outcome = tokio::time::timeout(*budget, work).await.ok();
-        *budget = budget.saturating_sub(started.elapsed());
-        if outcome.is_none() || budget.is_zero() {
-            *self = State::Gone;
+        matches!(self, State::Open { .. })
+    }
+
+    fn gone_text(&self) -> &'static str {
+        match self {
+            State::Gone(Gone::TimedOut) => "the keyring did not answer in time",
+            _ => "the keyring is not available",
         }
-        outcome
     }
 }
 
@@ -177,17 +193,99 @@ impl State {
 mod tests {
     use super::*;
 
-    #[test]
-    fn none_is_never_asked() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// A keyring whose every call takes `DELAY`, holding `value` for every account.
+    struct Slow;
+
+    const DELAY: Duration = Duration::from_millis(600);
+
+    impl Backend for Slow {
+        async fn open() -> Option<Slow> {
+            Some(Slow)
+        }
+        async fn get(&mut self, _: &str, accounts: &[&str]) -> Vec<Option<Secret<String>>> {
+            tokio::time::sleep(DELAY).await;
+            accounts
+                .iter()
+                .map(|a| Some(Secret::new(format!("v-{a}"))))
+                .collect()
+        }
+        async fn set(&mut self, _: &str, _: &str, _: &Secret<String>) -> Result<()> {
+            tokio::time::sleep(DELAY).await;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn reads_never_eat_the_write_reserve_and_a_timeout_ends_the_keyring() {
+        runtime().block_on(async {
+            tokio::time::pause();
+            let mut state: State<Slow> = State::Unopened { budget: BUDGET };
+            // Two reads fit in the 1.5 s reads may use; the third does not, and the
+            // keyring is gone after it.
+            for _ in 0..2 {
+                let got = state.read("s", &["a"]).await;
+                assert_eq!(got.len(), 1);
+                assert_eq!(got[0].as_ref().unwrap().expose(), "v-a");
+            }
+            let State::Open { budget, .. } = &state else {
+                panic!("open")
+            };
+            let spent = BUDGET - *budget;
+            assert!(
+                spent >= 2 * DELAY && spent < 2 * DELAY + Duration::from_millis(20),
+                "{spent:?}"
+            );
+            // A write may use the reserve: about 800 ms are left, the write takes 600.
+            state
+                .write("s", "a", &Secret::new("x".into()))
+                .await
+                .unwrap();
+            assert!(state.read("s", &["a"]).await.is_empty(), "200 ms left");
+            assert!(matches!(state, State::Gone(Gone::TimedOut)));
+            let err = state.write("s", "a", &Secret::new("x".into())).await;
+            assert_eq!(
+                err.unwrap_err().to_string(),
+                "the keyring did not answer in time"
+            );
+        });
+    }
+
+    #[test]
+    fn a_write_that_outlasts_the_budget_fails() {
+        runtime().block_on(async {
+            tokio::time::pause();
+            let mut state: State<Slow> = State::Unopened { budget: BUDGET };
+            state.read("s", &["a"]).await;
+            state.read("s", &["a"]).await;
+            let State::Open { budget, .. } = &mut state else {
+                panic!("open")
+            };
+            *budget = Duration::from_millis(300);
+            let err = state.write("s", "a", &Secret::new("x".into())).await;
+            assert_eq!(
+                err.unwrap_err().to_string(),
+                "the keyring did not answer in time"
+            );
+        });
+    }
+
+    #[test]
+    fn none_is_never_asked() {
         let keyring = Keyring::none();
-        runtime.block_on(async {
-            assert!(keyring.get("public_api_key").await.is_none());
+        runtime().block_on(async {
+            assert!(keyring.get_all(&["public_api_key"]).await == [None]);
             let written = keyring.set("access_token", &Secret::new("x".into())).await;
-            assert!(written.is_err());
+            assert_eq!(
+                written.unwrap_err().to_string(),
+                "the keyring is not available"
+            );
         });
     }
 }

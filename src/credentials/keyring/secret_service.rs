@@ -1,5 +1,5 @@
 //! The freedesktop Secret Service over the D-Bus session bus (gnome-keyring, KWallet,
-//! KeePassXC), as go-keyring writes to it: items with exactly the attributes `service` and
+//! KeePassXC), as go-keyring writes to it: items searched by the attributes `service` and
 //! `username`. Items are searched in every collection — `login` first, then the `default`
 //! alias, then the others by object path — and only unlocked ones are read: nothing here ever
 //! unlocks a collection or opens a prompt. Secrets travel in a `plain` session, as go-keyring's
@@ -33,8 +33,23 @@ pub struct SecretService {
 }
 
 impl Backend for SecretService {
+    /// Connects to the session bus and checks that a keyring runs on it: one that does not
+    /// is not started (the bus could start one on demand — a side effect, maybe a dialog).
     async fn open() -> Option<SecretService> {
         let connection = zbus::Connection::session().await.ok()?;
+        let reply = connection
+            .call_method(
+                Some("org.freedesktop.DBus"),
+                "/org/freedesktop/DBus",
+                Some("org.freedesktop.DBus"),
+                "NameHasOwner",
+                &(DESTINATION,),
+            )
+            .await
+            .ok()?;
+        if !reply.body().deserialize::<bool>().ok()? {
+            return None;
+        }
         Some(SecretService {
             connection,
             session: None,
@@ -91,7 +106,7 @@ impl Backend for SecretService {
             session.clone(),
             Vec::new(),
             value.expose().as_bytes().to_vec(),
-            "text/plain".to_string(),
+            "text/plain; charset=utf8".to_string(),
         );
         self.connection
             .call_method(
@@ -117,7 +132,7 @@ impl SecretService {
             .await
     }
 
-    /// The unlocked items with exactly go-keyring's two attributes, in any collection.
+    /// The unlocked items that have go-keyring's two attributes, in any collection.
     async fn search(&self, service: &str, account: &str) -> Vec<OwnedObjectPath> {
         let attributes = HashMap::from([("service", service), ("username", account)]);
         let Ok(reply) = self.service_call("SearchItems", &(attributes,)).await else {
