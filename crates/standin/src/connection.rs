@@ -45,11 +45,17 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
                 break;
             }
         };
-        req.authorized =
-            auth::is_authorized(&shared.config.auth, &shared.nonces, &shared.tokens, &req);
+        let verdict = auth::verdict(
+            &shared.config.auth,
+            &shared.config.nonces,
+            &shared.nonces,
+            &shared.tokens,
+            &req,
+        );
+        req.authorized = verdict == auth::Verdict::Pass;
         let keep_alive = http::keep_alive(&req);
         let head_only = req.method == "HEAD";
-        shared.record(req.clone());
+        shared.record(&req);
         let next = match shared.next_scripted() {
             Some(Scripted::Fault(fault)) => {
                 apply_fault(&shared, &mut writer, fault, keep_alive, head_only)
@@ -70,7 +76,8 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
                     };
                     routes::handle(&ctx, &req)
                 } else {
-                    auth::unauthorized(&shared.config.auth, &shared.nonces)
+                    let stale = verdict == auth::Verdict::Stale;
+                    auth::unauthorized(&shared.config.auth, &shared.nonces, stale)
                 };
                 send(&mut writer, &resp, keep_alive, head_only)
             }

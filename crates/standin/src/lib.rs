@@ -25,7 +25,7 @@ mod state;
 
 pub use bomb::{corrupt_gzip, gzip_bomb};
 pub use canned::Canned;
-pub use config::{Algorithm, Auth, Config, TokenEndpoint};
+pub use config::{Algorithm, Auth, Config, NonceRules, TokenEndpoint};
 pub use fault::Fault;
 pub use recorded::Recorded;
 pub use server::StandIn;
