@@ -82,6 +82,9 @@ pub struct Config {
     /// Keep each request's body in [`crate::StandIn::requests`] (off for benchmarks that send
     /// bodies of a hundred megabytes; the count of requests is kept either way).
     pub record_bodies: bool,
+    /// The largest request body read (a larger one gets a 400); 64 MiB unless a benchmark
+    /// sends more.
+    pub max_body: usize,
 }
 
 /// The digest nonces' manners: Atlas' are not documented, so tests choose.
@@ -127,6 +130,7 @@ impl Default for Config {
             tokens: TokenEndpoint::default(),
             nonces: NonceRules::default(),
             record_bodies: true,
+            max_body: crate::http::MAX_BODY,
         }
     }
 }

@@ -29,7 +29,7 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
     };
     let mut reader = BufReader::new(stream);
     while !shared.is_stopping() {
-        let read = http::read_request(&mut reader, || {
+        let read = http::read_request_limited(&mut reader, shared.config.max_body, || {
             writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
             writer.flush()
         });

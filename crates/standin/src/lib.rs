@@ -3,7 +3,8 @@
 //! [`StandIn::start`] binds `127.0.0.1:<random port>` and serves the 14 operations of the tag
 //! from in-memory state, behind HTTP digest auth as Atlas does it. Tests can script the next
 //! answers ([`StandIn::push_response`], [`StandIn::push_fault`]) and read back every request
-//! seen on the wire ([`StandIn::requests`]).
+//! seen on the wire ([`StandIn::requests`]). [`relay::Relay`] puts a modelled round-trip time
+//! in front of it, for the benchmark.
 
 mod atlas_error;
 mod auth;
@@ -19,6 +20,7 @@ pub mod oauth;
 mod pretty;
 mod random;
 mod recorded;
+pub mod relay;
 mod routes;
 mod server;
 mod state;
