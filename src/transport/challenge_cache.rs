@@ -6,9 +6,10 @@
 //! `<cache dir>/atlascli/digest/<sha256(scheme://host:port NUL public key)>.json`, holding
 //! `{"realm", "nonce", "opaque", "algorithm", "qop", "nc", "received_at_ms"}` — what the
 //! server sent in clear, the last `nc` used, and when the challenge arrived; never a password,
-//! an HA1 or anything else derived from the private key. 0600 in 0700 folders; every change
-//! (taking the next `nc`, a fresh challenge replacing the entry) is made under `flock` on
-//! `<entry>.lock` and written by rename, so parallel runs never answer with the same `nc`.
+//! an HA1 or anything else derived from the private key. 0600 in 0700 folders; every read and
+//! every change (taking the next `nc`, a fresh challenge replacing the entry) is made under
+//! `flock` on `<entry>.lock`, so parallel runs never answer with the same `nc`; our own entry
+//! is rewritten in place under that lock, anything else at its name replaced by a rename.
 //!
 //! It lives in `transport` because the executor's digest exchange reads it, advances it and
 //! replaces it in the middle of one exchange; the credentials layer only says where the cache
@@ -170,10 +171,36 @@ impl ChallengeCache {
         FileLock::acquire(&dir.join(format!("{}.lock", self.name)), self.lock_wait)
     }
 
-    /// Renamed over the entry's name: a link there is replaced, never followed. Not synced
-    /// to disk: a crash can only lose the entry, which costs the next run one round trip.
+    /// Writes the entry; called with the lock held. Every reader and writer of the entry
+    /// holds that lock, so our own regular file is rewritten in place: no run can see it half
+    /// written, and it costs a few microseconds where a rename over it costs ext4 a forced
+    /// write-out of the new file (about 0.6 ms, as much as the round trip it saves on
+    /// loopback). Anything else there (nothing, a link, a FIFO, a file not ours, not 0600, or
+    /// with other names) is replaced by a new file renamed over the name: a link is replaced,
+    /// never followed. Not synced: a crash can only lose or tear the entry, which is then
+    /// ignored and costs the next run one round trip.
     fn write(&self, dir: &Path, entry: &Entry) -> std::io::Result<()> {
-        PendingFile::create(&dir.join(&self.name), 0o600)?.commit_unsynced(&entry.to_bytes())
+        let path = dir.join(&self.name);
+        let bytes = entry.to_bytes();
+        let ours = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(&path)
+            .ok()
+            .filter(|file| {
+                file.metadata().is_ok_and(|m| {
+                    m.is_file()
+                        && m.uid() == effective_uid()
+                        && m.nlink() == 1
+                        && m.mode() & 0o077 == 0
+                })
+            });
+        if let Some(file) = ours {
+            use std::os::unix::fs::FileExt;
+            file.write_all_at(&bytes, 0)?;
+            return file.set_len(bytes.len() as u64);
+        }
+        PendingFile::create(&path, 0o600)?.commit_unsynced(&bytes)
     }
 
     fn usable_base(&self) -> Option<&Path> {
@@ -532,6 +559,37 @@ mod tests {
             ),
             "said once"
         );
+    }
+
+    #[test]
+    fn only_our_own_private_entry_is_rewritten_in_place() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let entry = cache(dir.path(), "http://h:1", "pub");
+        entry.remember(&challenge("n"), &quiet());
+        let file = entry_path(dir.path(), &entry);
+        let inode = std::fs::metadata(&file).unwrap().ino();
+        assert_eq!(entry.take_next(&quiet()).unwrap().nc, 2);
+        assert_eq!(std::fs::metadata(&file).unwrap().ino(), inode, "in place");
+        // A second name for the entry: not written through, replaced.
+        let other = dir.path().join("other-name");
+        std::fs::hard_link(&file, &other).unwrap();
+        assert_eq!(entry.take_next(&quiet()).unwrap().nc, 3);
+        assert_eq!(
+            read_entry(&other).unwrap().nc,
+            2,
+            "the other name is left alone"
+        );
+        assert_ne!(std::fs::metadata(&file).unwrap().ino(), inode);
+        // Readable by others: replaced by a private file.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(entry.take_next(&quiet()).unwrap().nc, 4);
+        let meta = std::fs::metadata(&file).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        // A shorter entry leaves nothing of the longer one behind.
+        entry.remember(&challenge(&"x".repeat(500)), &quiet());
+        entry.remember(&challenge("y"), &quiet());
+        assert_eq!(entry.take_next(&quiet()).unwrap().challenge.nonce, "y");
     }
 
     #[test]
