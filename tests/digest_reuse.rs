@@ -174,7 +174,8 @@ fn debug_says_which_nc_is_reused_before_the_request_and_shows_no_secret() {
 fn an_expired_nonce_takes_two_requests_resends_the_body_and_is_replaced() {
     let (server, sandbox) = setup(Config {
         nonces: NonceRules {
-            lifetime: Some(Duration::from_millis(300)),
+            // Long enough for a run's two legs and the next run's start, even on a busy machine.
+            lifetime: Some(Duration::from_millis(1500)),
             ..NonceRules::default()
         },
         ..Config::default()
@@ -182,7 +183,7 @@ fn an_expired_nonce_takes_two_requests_resends_the_body_and_is_replaced() {
     let (run, first) = create(&server, &sandbox, &[]);
     assert_created(&run);
     let (old_nonce, _) = nonce_nc(&first[1]);
-    std::thread::sleep(Duration::from_millis(400));
+    std::thread::sleep(Duration::from_millis(1600));
 
     let (run, requests) = create(&server, &sandbox, &[]);
     assert_created(&run);
