@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use atlas_standin::{Algorithm, Auth, Config, Fault, NonceRules, Recorded, StandIn};
+use atlas_standin::{Algorithm, Auth, Canned, Config, Fault, NonceRules, Recorded, StandIn};
 use support::*;
 
 const BODY: &[u8] = br#"{"desc":"repeat","roles":["ORG_READ_ONLY"]}"#;
@@ -226,13 +226,11 @@ fn a_refused_nc_is_answered_from_the_fresh_challenge_in_two_requests() {
     assert!(requests[1].authorized);
 }
 
-#[test]
-fn parallel_repeats_never_send_the_same_nc_and_all_succeed() {
-    let (server, sandbox) = setup(Config::default());
-    let (run, _) = create(&server, &sandbox, &[]);
-    assert_created(&run);
-    let argv = create_args(&sandbox);
-    let children: Vec<_> = (0..12)
+/// Starts `runs` creates at once, waits for all, and checks that each succeeded and that no
+/// (nonce, nc) pair was sent twice.
+fn parallel_creates(server: &StandIn, sandbox: &Sandbox, runs: usize) {
+    let argv = create_args(sandbox);
+    let children: Vec<_> = (0..runs)
         .map(|_| {
             let mut command = sandbox.command(&refs(&argv));
             command
@@ -267,11 +265,30 @@ fn parallel_repeats_never_send_the_same_nc_and_all_succeed() {
         signed.len(),
         "an nc was sent twice: {signed:?}"
     );
+}
+
+#[test]
+fn parallel_repeats_never_send_the_same_nc_and_all_succeed() {
+    let (server, sandbox) = setup(Config::default());
+    let (run, _) = create(&server, &sandbox, &[]);
+    assert_created(&run);
+    parallel_creates(&server, &sandbox, 12);
     // 12 parallel runs after the first: far fewer than two requests each (a run whose nc
     // arrived after a higher one is refused and answers a fresh challenge in two).
     let requests = server.requests_received();
     assert!(requests < 2 + 2 * 12, "{requests} requests");
     assert_eq!(server.state()["apiKeys"].as_array().unwrap().len(), 13);
+}
+
+#[test]
+fn parallel_first_calls_all_succeed() {
+    // No entry at first: the runs that answer a challenge remember it only after their nc 1
+    // was answered, so a run that reuses it at once never overtakes that nc 1 with nc 2.
+    for _ in 0..3 {
+        let (server, sandbox) = setup(Config::default());
+        parallel_creates(&server, &sandbox, 12);
+        assert_eq!(server.state()["apiKeys"].as_array().unwrap().len(), 12);
+    }
 }
 
 #[test]
@@ -557,6 +574,33 @@ fn an_untrusted_folder_turns_the_cache_off_with_one_warning() {
         )
     );
     assert_eq!(requests.len(), 2);
+}
+
+#[test]
+fn a_reused_answer_refused_without_a_challenge_is_final_and_forgotten() {
+    let (server, sandbox) = setup(Config::default());
+    create(&server, &sandbox, &[]);
+    server.push_response(Canned::json(
+        401,
+        r#"{"error":401,"reason":"Unauthorized"}"#,
+    ));
+    let (run, requests) = create(&server, &sandbox, &[]);
+    assert_eq!(
+        requests.len(),
+        1,
+        "a 401 without a challenge is the answer: {requests:#?}"
+    );
+    assert_eq!(nonce_nc(&requests[0]).1, "00000002");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "Error: server returned an error response code\n"
+    );
+    assert!(run.stdout_text().contains("Unauthorized"), "{run:?}");
+    let (run, requests) = create(&server, &sandbox, &[]);
+    assert_created(&run);
+    assert_eq!(requests.len(), 2, "the entry was forgotten");
+    assert_eq!(requests[0].header("authorization"), None);
 }
 
 #[test]

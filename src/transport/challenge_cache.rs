@@ -118,9 +118,10 @@ impl ChallengeCache {
         })
     }
 
-    /// Remembers a challenge just received and answered with `nc` 1, replacing the entry (a
-    /// challenge without `qop=auth` only removes it). Failures are ignored.
-    pub fn remember(&self, challenge: &DigestChallenge, warnings: &Warnings) {
+    /// Remembers a challenge received at `received` and answered with `nc` 1 (that answer
+    /// already accepted), replacing the entry (a challenge without `qop=auth` only removes
+    /// it). Failures are ignored.
+    pub fn remember(&self, challenge: &DigestChallenge, received: SystemTime, warnings: &Warnings) {
         let Some(base) = self.usable_base() else {
             return;
         };
@@ -144,7 +145,7 @@ impl ChallengeCache {
                 ..challenge.clone()
             },
             nc: 1,
-            received_at_ms: now_ms(),
+            received_at_ms: unix_ms(received),
         };
         let _ = self.write(&dir, &entry);
     }
@@ -315,8 +316,11 @@ fn read_entry(path: &Path) -> Option<Entry> {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+    unix_ms(SystemTime::now())
+}
+
+fn unix_ms(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
@@ -366,7 +370,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let entry = cache(dir.path(), "http://127.0.0.1:8080/api", "fakepublic");
         assert_eq!(entry.take_next(&quiet()), None, "nothing remembered yet");
-        entry.remember(&challenge("n1"), &quiet());
+        entry.remember(&challenge("n1"), SystemTime::now(), &quiet());
         let stored = challenge("n1");
         for nc in 2..5 {
             assert_eq!(
@@ -415,7 +419,7 @@ mod tests {
         assert_eq!(value["nc"], 4);
 
         // A fresh challenge replaces the entry and starts again at 1.
-        entry.remember(&challenge("n2"), &quiet());
+        entry.remember(&challenge("n2"), SystemTime::now(), &quiet());
         assert_eq!(entry.take_next(&quiet()).unwrap().nc, 2);
         assert_eq!(entry.take_next(&quiet()).unwrap().challenge.nonce, "n2");
         entry.forget();
@@ -423,10 +427,29 @@ mod tests {
     }
 
     #[test]
+    fn the_window_counts_from_when_the_challenge_arrived() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry = cache(dir.path(), "http://h:1", "pub");
+        let arrived = SystemTime::now() - REUSE_WINDOW - Duration::from_millis(1);
+        entry.remember(&challenge("n"), arrived, &quiet());
+        assert_eq!(
+            entry.take_next(&quiet()),
+            None,
+            "arrived just over 30 s ago"
+        );
+        entry.remember(
+            &challenge("n"),
+            SystemTime::now() - Duration::from_secs(29),
+            &quiet(),
+        );
+        assert!(entry.take_next(&quiet()).is_some(), "29 s ago");
+    }
+
+    #[test]
     fn each_origin_and_key_has_its_own_entry() {
         let dir = tempfile::tempdir().unwrap();
         let base = cache(dir.path(), "http://h:80/a", "pub");
-        base.remember(&challenge("n"), &quiet());
+        base.remember(&challenge("n"), SystemTime::now(), &quiet());
         // The default port is the same origin.
         assert!(
             cache(dir.path(), "http://h/b?c", "pub")
@@ -452,7 +475,7 @@ mod tests {
     fn old_unanswerable_or_planted_entries_are_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let entry = cache(dir.path(), "http://h:1", "pub");
-        entry.remember(&challenge("n"), &quiet());
+        entry.remember(&challenge("n"), SystemTime::now(), &quiet());
         let file = entry_path(dir.path(), &entry);
         let write = |value: Value| {
             std::fs::remove_file(&file).ok();
@@ -507,7 +530,7 @@ mod tests {
         std::fs::write(&elsewhere, good(now_ms()).to_string()).unwrap();
         std::os::unix::fs::symlink(&elsewhere, &file).unwrap();
         assert_eq!(entry.take_next(&quiet()), None);
-        entry.remember(&challenge("mine"), &quiet());
+        entry.remember(&challenge("mine"), SystemTime::now(), &quiet());
         assert!(
             std::fs::read_to_string(&elsewhere)
                 .unwrap()
@@ -524,18 +547,19 @@ mod tests {
 
         // A challenge without qop is not remembered; it removes the entry.
         std::fs::remove_file(&file).unwrap();
-        entry.remember(&challenge("n"), &quiet());
+        entry.remember(&challenge("n"), SystemTime::now(), &quiet());
         entry.remember(
             &DigestChallenge {
                 qop_auth: false,
                 ..challenge("n3")
             },
+            SystemTime::now(),
             &quiet(),
         );
         assert!(!file.exists());
 
         let nowhere = ChallengeCache::new(None, &url("http://h"), "p", Duration::ZERO);
-        nowhere.remember(&challenge("n"), &quiet());
+        nowhere.remember(&challenge("n"), SystemTime::now(), &quiet());
         assert_eq!(nowhere.take_next(&quiet()), None);
     }
 
@@ -543,13 +567,13 @@ mod tests {
     fn a_folder_writable_by_others_turns_the_cache_off_with_one_warning() {
         let dir = tempfile::tempdir().unwrap();
         let entry = cache(dir.path(), "http://h:1", "pub");
-        entry.remember(&challenge("n"), &quiet());
+        entry.remember(&challenge("n"), SystemTime::now(), &quiet());
         let folder = dir.path().join("atlascli/digest");
         std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
         let fresh = cache(dir.path(), "http://h:1", "pub");
         let (warnings, said) = Warnings::captured();
         assert_eq!(fresh.take_next(&warnings), None);
-        fresh.remember(&challenge("n2"), &warnings);
+        fresh.remember(&challenge("n2"), SystemTime::now(), &warnings);
         assert_eq!(fresh.take_next(&warnings), None);
         assert_eq!(
             String::from_utf8(said.lock().unwrap().clone()).unwrap(),
@@ -566,7 +590,7 @@ mod tests {
         use std::os::unix::fs::MetadataExt;
         let dir = tempfile::tempdir().unwrap();
         let entry = cache(dir.path(), "http://h:1", "pub");
-        entry.remember(&challenge("n"), &quiet());
+        entry.remember(&challenge("n"), SystemTime::now(), &quiet());
         let file = entry_path(dir.path(), &entry);
         let inode = std::fs::metadata(&file).unwrap().ino();
         assert_eq!(entry.take_next(&quiet()).unwrap().nc, 2);
@@ -587,8 +611,8 @@ mod tests {
         let meta = std::fs::metadata(&file).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
         // A shorter entry leaves nothing of the longer one behind.
-        entry.remember(&challenge(&"x".repeat(500)), &quiet());
-        entry.remember(&challenge("y"), &quiet());
+        entry.remember(&challenge(&"x".repeat(500)), SystemTime::now(), &quiet());
+        entry.remember(&challenge("y"), SystemTime::now(), &quiet());
         assert_eq!(entry.take_next(&quiet()).unwrap().challenge.nonce, "y");
     }
 
@@ -601,7 +625,7 @@ mod tests {
             "pub",
             Duration::from_millis(50),
         );
-        entry.remember(&challenge("n"), &quiet());
+        entry.remember(&challenge("n"), SystemTime::now(), &quiet());
         let folder = dir.path().join("atlascli/digest");
         let held = FileLock::acquire(
             &folder.join(format!("{}.lock", entry.file_name())),

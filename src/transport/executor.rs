@@ -184,34 +184,32 @@ impl Executor {
         })?;
         let reused = cache
             .filter(|_| first_attempt)
-            .and_then(|cache| Some((cache, cache.take_next(&self.warnings)?)));
-        let first_leg = match reused {
-            Some((cache, reuse)) => {
-                match digest::digest_authorization(
+            .and_then(|cache| cache.take_next(&self.warnings))
+            .and_then(|reuse| {
+                let answer = digest::digest_authorization(
                     &request,
                     &reuse.challenge,
                     reuse.nc,
                     public,
                     private,
-                ) {
-                    Ok(answer) => {
-                        if self.dumper.is_some() {
-                            self.warnings
-                                .line(&format!("* reusing digest challenge, nc={:08x}", reuse.nc));
-                        }
-                        digest::with_authorization(first_leg, answer)
-                    }
-                    Err(_) => {
-                        cache.forget();
-                        first_leg
-                    }
+                );
+                // A remembered challenge that cannot be answered is forgotten.
+                if let (Err(_), Some(cache)) = (&answer, cache) {
+                    cache.forget();
                 }
+                Some((reuse.nc, answer.ok()?))
+            });
+        let reusing = reused.is_some();
+        let first_leg = match reused {
+            Some((nc, answer)) => {
+                if self.dumper.is_some() {
+                    self.warnings
+                        .line(&format!("* reusing digest challenge, nc={nc:08x}"));
+                }
+                digest::with_authorization(first_leg, answer)
             }
             None => first_leg,
         };
-        let signed_first = first_leg
-            .headers()
-            .contains_key(reqwest::header::AUTHORIZATION);
         let first = self.send_once(first_leg).await?;
         let unusable = |reason: String| {
             Failure::new(
@@ -223,8 +221,11 @@ impl Executor {
         match digest::challenge(first.status, &first.headers) {
             Ok(Challenge::None) => {
                 // A remembered challenge refused without a new one is not tried again.
-                if signed_first && first.status == StatusCode::UNAUTHORIZED {
-                    cache.inspect(|cache| cache.forget());
+                if reusing
+                    && first.status == StatusCode::UNAUTHORIZED
+                    && let Some(cache) = cache
+                {
+                    cache.forget();
                 }
                 Ok(first)
             }
@@ -232,13 +233,22 @@ impl Executor {
                 // Unauthenticated, or a remembered challenge refused (stale or not): the
                 // fresh challenge is answered, and replaces the remembered one. The body of
                 // a POST or PATCH goes again: a 401 was not processed.
+                let received = std::time::SystemTime::now();
                 let answer = digest::digest_authorization(&request, &fresh, 1, public, private)
                     .map_err(unusable)?;
+                let response = self
+                    .send_once(digest::with_authorization(request, answer))
+                    .await?;
+                // Remembered only once its nc 1 has been answered, so that a parallel run
+                // reusing it sends a later nc after this one, never before; and only when the
+                // answer was accepted.
                 if let Some(cache) = cache {
-                    cache.remember(&fresh, &self.warnings);
+                    match response.status {
+                        StatusCode::UNAUTHORIZED => cache.forget(),
+                        _ => cache.remember(&fresh, received, &self.warnings),
+                    }
                 }
-                self.send_once(digest::with_authorization(request, answer))
-                    .await
+                Ok(response)
             }
             Err(reason) => Err(unusable(reason)),
         }
