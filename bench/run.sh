@@ -21,4 +21,5 @@ case "$profile" in
   *) echo "bench/run.sh: BENCH_PROFILE must be release or debug" >&2; exit 2 ;;
 esac
 command -v curl >/dev/null || { echo "bench/run.sh: needs curl on PATH" >&2; exit 1; }
-exec "$target/$dir/atlas-bench" --atlas "$target/$dir/atlas" --pairs "$pairs" --warmup "$warmup"
+exec "$target/$dir/atlas-bench" --atlas "$target/$dir/atlas" --pairs "$pairs" --warmup "$warmup" \
+  --profile "$profile"
