@@ -11,6 +11,7 @@ use crate::credentials::Credentials;
 use crate::credentials::oauth::{self, Refusal, TokenKind};
 use crate::credentials::token_store::{Source, TokenStore};
 use crate::support::secret::Secret;
+use crate::transport::challenge_cache::ChallengeCache;
 use crate::transport::executor::{Executor, Signing, describe};
 use crate::transport::retry::Policy;
 
@@ -32,9 +33,11 @@ pub async fn send(
     match credentials {
         Credentials::None => executor.send(request, Signing::None, Policy::Api).await,
         Credentials::ApiKeys { public, private } => {
-            executor
-                .send(request, Signing::Digest(public, private), Policy::Api)
-                .await
+            // D23: the last challenge of this origin and key, remembered between runs.
+            let challenges =
+                ChallengeCache::new(dirs::cache_dir(), request.url(), public, origin.lock_wait);
+            let signing = Signing::Digest(public, private, Some(&challenges));
+            executor.send(request, signing, Policy::Api).await
         }
         Credentials::ServiceAccount {
             client_id,

@@ -77,7 +77,17 @@ impl PendingFile {
 
     /// Writes `bytes`, syncs, renames over the final name, then gives the file its mode: the
     /// temporary file itself is never readable by group or others (DECISIONS D15).
-    pub fn commit(mut self, bytes: &[u8]) -> io::Result<()> {
+    pub fn commit(self, bytes: &[u8]) -> io::Result<()> {
+        self.finish(bytes, true)
+    }
+
+    /// As [`PendingFile::commit`] without waiting for the disk: readers still never see half
+    /// a file, but a crash may lose it (for caches, whose loss costs only time).
+    pub fn commit_unsynced(self, bytes: &[u8]) -> io::Result<()> {
+        self.finish(bytes, false)
+    }
+
+    fn finish(mut self, bytes: &[u8], sync: bool) -> io::Result<()> {
         let file = self
             .temp
             .as_mut()
@@ -92,7 +102,9 @@ impl PendingFile {
                 mode &= !0o070;
             }
         }
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         let temp = self.temp.take().expect("a pending file is committed once");
         let path = temp.path().to_path_buf();
         let renamed = temp.persist(&self.target);

@@ -1,11 +1,12 @@
 //! How a request is signed on the wire: HTTP digest for API keys, a bearer header for tokens.
 //!
 //! API keys use HTTP digest: the request goes out unauthenticated; a 401 carrying a digest
-//! challenge is answered once (computed by diqwest), and that answer's response is final.
-//! The challenge is checked first so that only what the reference accepts is answered:
-//! MD5 or SHA-256, `qop=auth` or no qop.
+//! challenge is answered once (computed by the `digest_auth` crate), and that answer's
+//! response is final. The challenge is checked first so that only what the reference accepts
+//! is answered: MD5 or SHA-256, `qop=auth` or no qop. A challenge remembered from an earlier
+//! run (DECISIONS D23) is answered the same way with a later `nc`.
 
-use diqwest::{Credentials as DigestCredentials, DigestAuthCredentials};
+use digest_auth::{AlgorithmType, AuthContext, Charset, Qop, WwwAuthenticateHeader};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 
@@ -16,7 +17,45 @@ use crate::support::secret::Secret;
 pub enum Challenge {
     /// Not a 401, or a 401 without `WWW-Authenticate`: the response is final.
     None,
-    Digest,
+    Digest(DigestChallenge),
+}
+
+/// A digest challenge that passed the checks: what an answer is computed from. It holds no
+/// secret (the nonce is the server's, sent in clear), so it may be remembered (D23).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestChallenge {
+    pub realm: String,
+    pub nonce: String,
+    pub opaque: Option<String>,
+    pub algorithm: DigestAlgorithm,
+    /// `qop=auth` was offered (first): the answer carries `nc` and `cnonce`.
+    pub qop_auth: bool,
+    /// The server said the nonce of the answer it refused had expired.
+    pub stale: bool,
+}
+
+/// The two hash algorithms the reference answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAlgorithm {
+    Md5,
+    Sha256,
+}
+
+impl DigestAlgorithm {
+    /// The token of the `algorithm` parameter.
+    pub fn token(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Md5 => "MD5",
+            DigestAlgorithm::Sha256 => "SHA-256",
+        }
+    }
+
+    /// The algorithm a token names (as a challenge spells it, any case).
+    pub fn from_token(token: &str) -> Option<DigestAlgorithm> {
+        [DigestAlgorithm::Md5, DigestAlgorithm::Sha256]
+            .into_iter()
+            .find(|a| a.token().eq_ignore_ascii_case(token))
+    }
 }
 
 /// Looks at a response to the unauthenticated leg: is there a digest challenge to answer?
@@ -31,7 +70,20 @@ pub fn challenge(status: StatusCode, headers: &HeaderMap) -> Result<Challenge, S
         .to_str()
         .map_err(|_| "the challenge is not valid text".to_string())?;
     check_digest_challenge(value)?;
-    Ok(Challenge::Digest)
+    let parsed = digest_auth::parse(value).map_err(|e| unanswerable(&e))?;
+    let algorithm = match parsed.algorithm.algo {
+        AlgorithmType::MD5 if !parsed.algorithm.sess => DigestAlgorithm::Md5,
+        AlgorithmType::SHA2_256 if !parsed.algorithm.sess => DigestAlgorithm::Sha256,
+        _ => return Err(format!("algorithm {} is not supported", parsed.algorithm)),
+    };
+    Ok(Challenge::Digest(DigestChallenge {
+        realm: parsed.realm,
+        nonce: parsed.nonce,
+        opaque: parsed.opaque,
+        algorithm,
+        qop_auth: parsed.qop.is_some(),
+        stale: parsed.stale,
+    }))
 }
 
 /// Accepts exactly what the reference's digest client accepts.
@@ -91,50 +143,63 @@ fn challenge_params(params: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// The `Authorization` header answering the challenge in `headers` for this request; the
-/// error is the reason the challenge cannot be answered (the caller names it as an
-/// unsupported digest challenge), in this project's words: the digest library's own messages
-/// repeat the whole header.
+/// The `Authorization` header answering `challenge` for this request with this `nc` (1 for a
+/// challenge just received; ignored without qop); the error is the reason the challenge cannot
+/// be answered (the caller names it as an unsupported digest challenge), in this project's
+/// words: the digest library's own messages repeat the whole header.
 pub fn digest_authorization(
     request: &reqwest::Request,
-    challenge_headers: &HeaderMap,
+    challenge: &DigestChallenge,
+    nc: u32,
     public: &str,
     private: &Secret<String>,
 ) -> Result<HeaderValue, String> {
     let url = request.url();
-    let host = url.host_str().unwrap_or_default();
     let uri = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
     let method = digest_auth::HttpMethod::from(request.method().as_str());
     let body = request.body().and_then(|b| b.as_bytes());
-    let answer = DigestCredentials::new(public, private.expose().as_str())
-        .calculate_authorization(host, &uri, method, body, challenge_headers)
-        .map_err(|e| unanswerable(&e))?;
+    let context =
+        AuthContext::new_with_method(public, private.expose().as_str(), uri, body, method);
+    let mut prompt = WwwAuthenticateHeader {
+        domain: None,
+        realm: challenge.realm.clone(),
+        nonce: challenge.nonce.clone(),
+        opaque: challenge.opaque.clone(),
+        stale: challenge.stale,
+        algorithm: digest_auth::Algorithm::new(
+            match challenge.algorithm {
+                DigestAlgorithm::Md5 => AlgorithmType::MD5,
+                DigestAlgorithm::Sha256 => AlgorithmType::SHA2_256,
+            },
+            false,
+        ),
+        // Like the reference, the first offered qop (checked to be `auth`) is the one used.
+        qop: challenge.qop_auth.then(|| vec![Qop::AUTH]),
+        userhash: false,
+        charset: Charset::ASCII,
+        // Answering counts it up by one.
+        nc: nc.saturating_sub(1),
+    };
+    let answer = prompt.respond(&context).map_err(|e| unanswerable(&e))?;
     let mut value = HeaderValue::from_str(&answer.to_header_string())
         .map_err(|_| "the answer is not a valid header".to_string())?;
     value.set_sensitive(true);
     Ok(value)
 }
 
-/// Why the digest library could not answer a challenge that passed our checks.
-fn unanswerable(error: &diqwest::error::Error) -> String {
+/// Why the digest library could not read or answer a challenge that passed our checks.
+fn unanswerable(error: &digest_auth::Error) -> String {
     use digest_auth::Error as A;
-    use diqwest::error::Error as D;
     match error {
-        D::DigestAuth(A::MissingRequired(what, _)) => format!("the challenge has no {what}"),
-        D::DigestAuth(A::InvalidHeaderSyntax(_)) => "the challenge is not valid syntax".into(),
-        D::DigestAuth(A::UnknownAlgorithm(v)) => {
-            format!("algorithm {} is not supported", shorten(v))
-        }
-        D::DigestAuth(A::BadQop(v) | A::BadQopOptions(v)) => {
-            format!("qop {} is not supported", shorten(v))
-        }
-        D::DigestAuth(A::BadCharset(v)) => format!("charset {} is not supported", shorten(v)),
-        D::DigestAuth(A::NumParseError) => "a number in the challenge is not valid".into(),
-        D::ToStr(_) => "the challenge is not valid text".into(),
-        _ => "the challenge cannot be answered".into(),
+        A::MissingRequired(what, _) => format!("the challenge has no {what}"),
+        A::InvalidHeaderSyntax(_) => "the challenge is not valid syntax".into(),
+        A::UnknownAlgorithm(v) => format!("algorithm {} is not supported", shorten(v)),
+        A::BadQop(v) | A::BadQopOptions(v) => format!("qop {} is not supported", shorten(v)),
+        A::BadCharset(v) => format!("charset {} is not supported", shorten(v)),
+        A::NumParseError => "a number in the challenge is not valid".into(),
     }
 }
 
@@ -244,8 +309,8 @@ mod tests {
             };
             let mut headers = HeaderMap::new();
             headers.insert(WWW_AUTHENTICATE, value);
-            if let Ok(Challenge::Digest) = challenge(StatusCode::UNAUTHORIZED, &headers) {
-                let _ = digest_authorization(&request, &headers, "user", &private);
+            if let Ok(Challenge::Digest(parsed)) = challenge(StatusCode::UNAUTHORIZED, &headers) {
+                let _ = digest_authorization(&request, &parsed, 1, "user", &private);
             }
         }
     }
@@ -263,22 +328,66 @@ mod tests {
         ));
     }
 
+    fn parsed(value: &'static str) -> DigestChallenge {
+        let mut headers = HeaderMap::new();
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(value));
+        match challenge(StatusCode::UNAUTHORIZED, &headers) {
+            Ok(Challenge::Digest(parsed)) => parsed,
+            _ => panic!("{value}"),
+        }
+    }
+
+    /// The `name=value` fields of an answer.
+    fn fields(answer: &HeaderValue) -> std::collections::HashMap<String, String> {
+        let text = answer.to_str().unwrap().strip_prefix("Digest ").unwrap();
+        challenge_params(text).into_iter().collect()
+    }
+
+    #[test]
+    fn parses_what_an_answer_needs() {
+        assert_eq!(
+            parsed(
+                r#"Digest realm="MMS Public API", domain="", nonce="n1", algorithm=MD5, qop="auth", stale=false"#
+            ),
+            DigestChallenge {
+                realm: "MMS Public API".into(),
+                nonce: "n1".into(),
+                opaque: None,
+                algorithm: DigestAlgorithm::Md5,
+                qop_auth: true,
+                stale: false,
+            }
+        );
+        assert_eq!(
+            parsed(r#"Digest realm="r", nonce="n2", opaque="o", algorithm=SHA-256, stale=true"#),
+            DigestChallenge {
+                realm: "r".into(),
+                nonce: "n2".into(),
+                opaque: Some("o".into()),
+                algorithm: DigestAlgorithm::Sha256,
+                qop_auth: false,
+                stale: true,
+            }
+        );
+        assert_eq!(
+            DigestAlgorithm::from_token("sha-256"),
+            Some(DigestAlgorithm::Sha256)
+        );
+        assert_eq!(DigestAlgorithm::from_token("MD5-sess"), None);
+    }
+
     #[test]
     fn answers_with_the_request_uri_and_a_sensitive_header() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static(
-                r#"Digest realm="MMS Public API", nonce="abc", algorithm=MD5, qop="auth""#,
-            ),
-        );
+        let challenge =
+            parsed(r#"Digest realm="MMS Public API", nonce="abc", algorithm=MD5, qop="auth""#);
         let request = reqwest::Request::new(
             reqwest::Method::GET,
             "http://127.0.0.1:1/api/x?b=1&a=2".parse().unwrap(),
         );
         let value = digest_authorization(
             &request,
-            &headers,
+            &challenge,
+            1,
             "fakepublic",
             &Secret::new("fakeprivate".into()),
         )
@@ -289,5 +398,62 @@ mod tests {
         assert!(text.contains(r#"username="fakepublic""#), "{text}");
         assert!(text.contains(r#"uri="/api/x?b=1&a=2""#), "{text}");
         assert!(!text.contains("fakeprivate"), "{text}");
+    }
+
+    /// RFC 7616's own example (3.9.1), answered with a later `nc`: the response is the one
+    /// the RFC's formula gives for that `nc` and the cnonce the answer chose.
+    #[test]
+    fn a_later_nc_is_answered_by_the_rfc_formula() {
+        let challenge = DigestChallenge {
+            realm: "http-auth@example.org".into(),
+            nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v".into(),
+            opaque: Some("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS".into()),
+            algorithm: DigestAlgorithm::Sha256,
+            qop_auth: true,
+            stale: false,
+        };
+        let request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://www.example.org/dir/index.html".parse().unwrap(),
+        );
+        let private = Secret::new("Circle of Life".to_string());
+        let answer = digest_authorization(&request, &challenge, 0x2a, "Mufasa", &private).unwrap();
+        let f = fields(&answer);
+        assert_eq!(f["nc"], "0000002a");
+        assert_eq!(f["qop"], "auth");
+        assert_eq!(f["opaque"], challenge.opaque.clone().unwrap());
+        assert_eq!(f["algorithm"], "SHA-256");
+        let h = |text: String| {
+            digest_auth::Algorithm::new(AlgorithmType::SHA2_256, false).hash(text.as_bytes())
+        };
+        let ha1 = h("Mufasa:http-auth@example.org:Circle of Life".into());
+        let ha2 = h("GET:/dir/index.html".into());
+        let want = h(format!(
+            "{ha1}:{}:0000002a:{}:auth:{ha2}",
+            challenge.nonce, f["cnonce"]
+        ));
+        assert_eq!(f["response"], want);
+
+        // Without qop there is no nc: RFC 2069's H(HA1:nonce:HA2).
+        let plain = DigestChallenge {
+            qop_auth: false,
+            algorithm: DigestAlgorithm::Md5,
+            opaque: None,
+            ..challenge
+        };
+        let f = fields(&digest_authorization(&request, &plain, 7, "Mufasa", &private).unwrap());
+        assert!(!f.contains_key("nc") && !f.contains_key("cnonce"), "{f:?}");
+    }
+
+    #[test]
+    fn the_first_offered_qop_is_the_one_answered() {
+        let challenge = parsed(r#"Digest realm="r", nonce="n", qop="auth,auth-int""#);
+        let request = reqwest::Request::new(
+            reqwest::Method::POST,
+            "http://127.0.0.1:1/a".parse().unwrap(),
+        );
+        let answer =
+            digest_authorization(&request, &challenge, 1, "u", &Secret::new("p".into())).unwrap();
+        assert_eq!(fields(&answer)["qop"], "auth");
     }
 }

@@ -1,6 +1,7 @@
 //! The only network code: builds the HTTP client and sends the command's request — one
-//! exchange (a request, or the two legs of a digest handshake), retried by the rules of
-//! DECISIONS D5 — returning the final status and body.
+//! exchange (a request, or the two legs of a digest handshake, or one leg answering a digest
+//! challenge remembered from an earlier run, D23), retried by the rules of DECISIONS D5 —
+//! returning the final status and body.
 //!
 //! Network failures become one line naming the method, the URL and the cause (D12); each
 //! retry prints one warning line; `--debug` dumps every request and response, redacted (D8).
@@ -15,6 +16,7 @@ use reqwest::header::HeaderMap;
 use crate::api::response::CommandResponse;
 use crate::support::secret::Secret;
 use crate::support::warnings::Warnings;
+use crate::transport::challenge_cache::ChallengeCache;
 use crate::transport::digest::{self, Challenge};
 use crate::transport::dump::Dumper;
 use crate::transport::network_error::{Failure, body_cause, error_chain_text, network_cause};
@@ -29,7 +31,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Copy)]
 pub enum Signing<'a> {
     None,
-    Digest(&'a str, &'a Secret<String>),
+    /// The public and private key, and where the last challenge is remembered (D23).
+    Digest(&'a str, &'a Secret<String>, Option<&'a ChallengeCache>),
     Bearer(&'a Secret<String>),
 }
 
@@ -120,7 +123,9 @@ impl Executor {
             let attempt = request
                 .try_clone()
                 .ok_or_else(|| anyhow!("the request body cannot be sent twice"))?;
-            let outcome = self.exchange(attempt, signing).await;
+            // D23: only the first attempt may answer a remembered challenge; retries start
+            // unauthenticated (D5).
+            let outcome = self.exchange(attempt, signing, retry == 0).await;
             let reason = match &outcome {
                 Ok(response) if should_retry_status(response.status, &method, policy) => {
                     response.status_line()
@@ -151,22 +156,24 @@ impl Executor {
         }
     }
 
-    /// One complete exchange: for digest, the unauthenticated leg, then (on a challenge) the
-    /// signed one, whose answer is final; for a bearer token, one request.
+    /// One complete exchange: for digest, the unauthenticated leg (or, on a first attempt, one
+    /// answering a challenge remembered within 30 s with its next `nc`, D23), then (on a
+    /// challenge) the signed one, whose answer is final; for a bearer token, one request.
     async fn exchange(
         &self,
         request: reqwest::Request,
         signing: Signing<'_>,
+        first_attempt: bool,
     ) -> Result<CommandResponse, Failure> {
         let what = describe(&request);
-        let (public, private) = match signing {
+        let (public, private, cache) = match signing {
             Signing::None => return self.send_once(request).await,
             Signing::Bearer(token) => {
                 let signed = digest::with_bearer(request, token)
                     .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
                 return self.send_once(signed).await;
             }
-            Signing::Digest(public, private) => (public, private),
+            Signing::Digest(public, private, cache) => (public, private, cache),
         };
         let first_leg = request.try_clone().ok_or_else(|| {
             Failure::new(
@@ -175,6 +182,34 @@ impl Executor {
                 "the request body cannot be sent twice".into(),
             )
         })?;
+        let reused = cache
+            .filter(|_| first_attempt)
+            .and_then(|cache| cache.take_next(&self.warnings))
+            .and_then(|reuse| {
+                let answer = digest::digest_authorization(
+                    &request,
+                    &reuse.challenge,
+                    reuse.nc,
+                    public,
+                    private,
+                );
+                // A remembered challenge that cannot be answered is forgotten.
+                if let (Err(_), Some(cache)) = (&answer, cache) {
+                    cache.forget();
+                }
+                Some((reuse.nc, answer.ok()?))
+            });
+        let reusing = reused.is_some();
+        let first_leg = match reused {
+            Some((nc, answer)) => {
+                if self.dumper.is_some() {
+                    self.warnings
+                        .line(&format!("* reusing digest challenge, nc={nc:08x}"));
+                }
+                digest::with_authorization(first_leg, answer)
+            }
+            None => first_leg,
+        };
         let first = self.send_once(first_leg).await?;
         let unusable = |reason: String| {
             Failure::new(
@@ -184,13 +219,36 @@ impl Executor {
             )
         };
         match digest::challenge(first.status, &first.headers) {
-            Ok(Challenge::None) => Ok(first),
-            Ok(Challenge::Digest) => {
-                let answer =
-                    digest::digest_authorization(&request, &first.headers, public, private)
-                        .map_err(unusable)?;
-                self.send_once(digest::with_authorization(request, answer))
-                    .await
+            Ok(Challenge::None) => {
+                // A remembered challenge refused without a new one is not tried again.
+                if reusing
+                    && first.status == StatusCode::UNAUTHORIZED
+                    && let Some(cache) = cache
+                {
+                    cache.forget();
+                }
+                Ok(first)
+            }
+            Ok(Challenge::Digest(fresh)) => {
+                // Unauthenticated, or a remembered challenge refused (stale or not): the
+                // fresh challenge is answered, and replaces the remembered one. The body of
+                // a POST or PATCH goes again: a 401 was not processed.
+                let received = std::time::SystemTime::now();
+                let answer = digest::digest_authorization(&request, &fresh, 1, public, private)
+                    .map_err(unusable)?;
+                let response = self
+                    .send_once(digest::with_authorization(request, answer))
+                    .await?;
+                // Remembered only once its nc 1 has been answered, so that a parallel run
+                // reusing it sends a later nc after this one, never before; and only when the
+                // answer was accepted.
+                if let Some(cache) = cache {
+                    match response.status {
+                        StatusCode::UNAUTHORIZED => cache.forget(),
+                        _ => cache.remember(&fresh, received, &self.warnings),
+                    }
+                }
+                Ok(response)
             }
             Err(reason) => Err(unusable(reason)),
         }

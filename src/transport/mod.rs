@@ -1,6 +1,8 @@
 //! The one HTTP client and everything on the wire: sending with retries and timeouts, how a
-//! request is signed (digest, bearer), the failure taxonomy, proxies, and redacted dumps.
+//! request is signed (digest, bearer), the digest challenge remembered between runs, the
+//! failure taxonomy, proxies, and redacted dumps.
 
+pub mod challenge_cache;
 pub mod digest;
 pub mod dump;
 pub mod executor;

@@ -5,20 +5,67 @@ use std::sync::Mutex;
 
 use crate::ERROR_CONTENT_TYPE;
 use crate::atlas_error::{AtlasError, UNAUTHORIZED_BODY};
-use crate::config::Auth;
-use crate::digest::{self, Expected, NonceBook};
+use crate::config::{Auth, NonceRules};
+use crate::digest::{self, Expected, NonceBook, NonceUse};
 use crate::http::Response;
 use crate::oauth::TokenBook;
 use crate::random;
 use crate::recorded::Recorded;
 
-/// True when `req` may pass (no side effects: a nonce can be answered more than once).
-pub fn is_authorized(
+/// What the gate decided about a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Refuse,
+    /// A right digest answer to an expired nonce: refused with `stale=true`.
+    Stale,
+}
+
+/// Whether `req` may pass. A right digest answer is counted against its nonce (its `nc`
+/// must grow when the rules check it), so the same answer does not pass twice.
+pub fn verdict(
     auth: &Auth,
+    rules: &NonceRules,
     nonces: &Mutex<NonceBook>,
     tokens: &Mutex<TokenBook>,
     req: &Recorded,
-) -> bool {
+) -> Verdict {
+    let Auth::Digest {
+        public_key,
+        private_key,
+        algorithm,
+        qop,
+    } = auth
+    else {
+        return match bearer_passes(auth, tokens, req) {
+            true => Verdict::Pass,
+            false => Verdict::Refuse,
+        };
+    };
+    let Some(header) = req.header("authorization") else {
+        return Verdict::Refuse;
+    };
+    let expected = Expected {
+        username: public_key,
+        password: private_key,
+        algorithm: *algorithm,
+        qop: qop.as_deref(),
+    };
+    let mut book = nonces.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(answered) = digest::verified(&expected, &req.method, &req.target, header, |n| {
+        book.contains(n)
+    }) else {
+        return Verdict::Refuse;
+    };
+    match book.accept(&answered, rules.lifetime, rules.check_nc) {
+        NonceUse::Fresh => Verdict::Pass,
+        NonceUse::Expired => Verdict::Stale,
+        NonceUse::Replayed | NonceUse::Unknown => Verdict::Refuse,
+    }
+}
+
+/// True when `req` may pass one of the kinds other than digest (no side effects).
+fn bearer_passes(auth: &Auth, tokens: &Mutex<TokenBook>, req: &Recorded) -> bool {
     let bearer = || {
         req.header("authorization").and_then(|v| {
             v.split_once(' ')
@@ -43,36 +90,18 @@ pub fn is_authorized(
                 scheme.eq_ignore_ascii_case("bearer") && t.trim() == token
             })
         }),
-        Auth::Digest {
-            public_key,
-            private_key,
-            algorithm,
-            qop,
-        } => {
-            let Some(header) = req.header("authorization") else {
-                return false;
-            };
-            let expected = Expected {
-                username: public_key,
-                password: private_key,
-                algorithm: *algorithm,
-                qop: qop.as_deref(),
-            };
-            let book = nonces.lock().unwrap_or_else(|e| e.into_inner());
-            digest::verify(&expected, &req.method, &req.target, header, |n| {
-                book.contains(n)
-            })
-        }
+        Auth::Digest { .. } => false,
     }
 }
 
-/// The 401 for a request that did not pass: a fresh digest challenge with Atlas' pretty body,
-/// or an Atlas JSON error for bearer auth.
-pub fn unauthorized(auth: &Auth, nonces: &Mutex<NonceBook>) -> Response {
+/// The 401 for a request that did not pass: a fresh digest challenge with Atlas' pretty body
+/// (`stale=true` after a right answer to an expired nonce), or an Atlas JSON error for
+/// bearer auth.
+pub fn unauthorized(auth: &Auth, nonces: &Mutex<NonceBook>, stale: bool) -> Response {
     match auth {
         Auth::Digest { algorithm, qop, .. } => {
             let nonce = random::nonce();
-            let value = digest::challenge(*algorithm, qop.as_deref(), &nonce);
+            let value = digest::challenge_with(*algorithm, qop.as_deref(), &nonce, stale);
             nonces
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

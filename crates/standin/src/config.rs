@@ -1,5 +1,7 @@
 //! Configuration of a stand-in: which authentication it demands and which org/project exist.
 
+use std::time::Duration;
+
 use crate::{GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY};
 
 /// Hash algorithm announced in the digest challenge and used to verify answers.
@@ -75,6 +77,34 @@ pub struct Config {
     pub seed_keys: bool,
     /// How the token and refresh endpoints behave under load.
     pub tokens: TokenEndpoint,
+    /// How long digest nonces live and whether their `nc` must grow.
+    pub nonces: NonceRules,
+    /// Keep each request's body in [`crate::StandIn::requests`] (off for benchmarks that send
+    /// bodies of a hundred megabytes; the count of requests is kept either way).
+    pub record_bodies: bool,
+    /// The largest request body read (a larger one gets a 400); 64 MiB unless a benchmark
+    /// sends more.
+    pub max_body: usize,
+}
+
+/// The digest nonces' manners: Atlas' are not documented, so tests choose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonceRules {
+    /// A nonce answered after this long is refused with a fresh challenge saying
+    /// `stale=true` (`None`: nonces never expire).
+    pub lifetime: Option<Duration>,
+    /// Each right answer must carry an `nc` above every `nc` its nonce was answered with
+    /// before; a replayed or lower one is refused with a fresh challenge.
+    pub check_nc: bool,
+}
+
+impl Default for NonceRules {
+    fn default() -> Self {
+        NonceRules {
+            lifetime: None,
+            check_nc: true,
+        }
+    }
 }
 
 /// The token and refresh endpoints' manners, for tests of many runs at once.
@@ -98,6 +128,9 @@ impl Default for Config {
             group_id: GROUP_ID.to_string(),
             seed_keys: false,
             tokens: TokenEndpoint::default(),
+            nonces: NonceRules::default(),
+            record_bodies: true,
+            max_body: crate::http::MAX_BODY,
         }
     }
 }

@@ -29,7 +29,7 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
     };
     let mut reader = BufReader::new(stream);
     while !shared.is_stopping() {
-        let read = http::read_request(&mut reader, || {
+        let read = http::read_request_limited(&mut reader, shared.config.max_body, || {
             writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
             writer.flush()
         });
@@ -45,11 +45,17 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
                 break;
             }
         };
-        req.authorized =
-            auth::is_authorized(&shared.config.auth, &shared.nonces, &shared.tokens, &req);
+        let verdict = auth::verdict(
+            &shared.config.auth,
+            &shared.config.nonces,
+            &shared.nonces,
+            &shared.tokens,
+            &req,
+        );
+        req.authorized = verdict == auth::Verdict::Pass;
         let keep_alive = http::keep_alive(&req);
         let head_only = req.method == "HEAD";
-        shared.record(req.clone());
+        shared.record(&req);
         let next = match shared.next_scripted() {
             Some(Scripted::Fault(fault)) => {
                 apply_fault(&shared, &mut writer, fault, keep_alive, head_only)
@@ -70,7 +76,8 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
                     };
                     routes::handle(&ctx, &req)
                 } else {
-                    auth::unauthorized(&shared.config.auth, &shared.nonces)
+                    let stale = verdict == auth::Verdict::Stale;
+                    auth::unauthorized(&shared.config.auth, &shared.nonces, stale)
                 };
                 send(&mut writer, &resp, keep_alive, head_only)
             }

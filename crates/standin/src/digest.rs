@@ -1,7 +1,9 @@
 //! HTTP digest authentication (RFC 7616) as Atlas does it: the challenge header, parsing the
-//! client's `Authorization: Digest …` answer, and verifying it against the configured key pair.
+//! client's `Authorization: Digest …` answer, verifying it against the configured key pair,
+//! and the book of issued nonces — how long each lives and which `nc` values it has seen.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
@@ -25,6 +27,12 @@ pub fn hash_hex(algorithm: Algorithm, data: &str) -> String {
 
 /// The `WWW-Authenticate` value, in Atlas' exact parameter order.
 pub fn challenge(algorithm: Algorithm, qop: Option<&str>, nonce: &str) -> String {
+    challenge_with(algorithm, qop, nonce, false)
+}
+
+/// As [`challenge`], with `stale=true` when the refused answer was right but its nonce had
+/// expired (RFC 7616 3.3: the client may answer the new nonce without asking the user).
+pub fn challenge_with(algorithm: Algorithm, qop: Option<&str>, nonce: &str, stale: bool) -> String {
     let mut value = format!(
         "Digest realm=\"{REALM}\", domain=\"\", nonce=\"{nonce}\", algorithm={}",
         algorithm.token()
@@ -32,7 +40,11 @@ pub fn challenge(algorithm: Algorithm, qop: Option<&str>, nonce: &str) -> String
     if let Some(qop) = qop {
         value.push_str(&format!(", qop=\"{qop}\""));
     }
-    value.push_str(", stale=false");
+    value.push_str(if stale {
+        ", stale=true"
+    } else {
+        ", stale=false"
+    });
     value
 }
 
@@ -157,9 +169,25 @@ pub fn verify(
     header: &str,
     nonce_issued: impl Fn(&str) -> bool,
 ) -> bool {
-    let Some(p) = parse_authorization(header) else {
-        return false;
-    };
+    verified(expected, method, target, header, nonce_issued).is_some()
+}
+
+/// A right answer: the nonce it answered and its `nc` (`None` without qop).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub nonce: String,
+    pub nc: Option<u32>,
+}
+
+/// As [`verify`], saying which nonce and `nc` a right answer used.
+pub fn verified(
+    expected: &Expected<'_>,
+    method: &str,
+    target: &str,
+    header: &str,
+    nonce_issued: impl Fn(&str) -> bool,
+) -> Option<Answered> {
+    let p = parse_authorization(header)?;
     let field = |k: &str| p.get(k).map(String::as_str);
     let (Some(username), Some(realm), Some(nonce), Some(uri), Some(response)) = (
         field("username"),
@@ -168,25 +196,25 @@ pub fn verify(
         field("uri"),
         field("response"),
     ) else {
-        return false;
+        return None;
     };
     if username != expected.username || realm != REALM || uri != target || !nonce_issued(nonce) {
-        return false;
+        return None;
     }
     let algorithm_ok = match field("algorithm") {
         Some(a) => a.eq_ignore_ascii_case(expected.algorithm.token()),
         None => expected.algorithm == Algorithm::Md5,
     };
     if !algorithm_ok {
-        return false;
+        return None;
     }
     let qop = match (expected.qop, field("qop")) {
         (Some(want), Some(got)) if got == want => {
             let (Some(nc), Some(cnonce)) = (field("nc"), field("cnonce")) else {
-                return false;
+                return None;
             };
             if nc.len() != 8 || !nc.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return false;
+                return None;
             }
             Some(QopFields {
                 qop: got,
@@ -195,7 +223,7 @@ pub fn verify(
             })
         }
         (None, None) => None,
-        _ => return false,
+        _ => return None,
     };
     let want = expected_response(&Inputs {
         algorithm: expected.algorithm,
@@ -207,14 +235,39 @@ pub fn verify(
         nonce,
         qop,
     });
-    response.eq_ignore_ascii_case(&want)
+    response.eq_ignore_ascii_case(&want).then(|| Answered {
+        nonce: nonce.to_string(),
+        nc: qop.and_then(|q| u32::from_str_radix(q.nc, 16).ok()),
+    })
 }
 
-/// The nonces this server has issued (bounded memory).
+/// What a right answer's nonce and `nc` are worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceUse {
+    /// A live nonce and an `nc` above every one it was answered with before: let it pass.
+    Fresh,
+    /// The nonce outlived its lifetime: refuse with `stale=true`.
+    Expired,
+    /// The `nc` was already used with this nonce, or is lower than one that was: a replay.
+    Replayed,
+    /// Not a nonce this server issued (or one long forgotten).
+    Unknown,
+}
+
+/// One issued nonce: when, the highest `nc` a right answer used, how many right answers.
+#[derive(Debug)]
+struct Issued {
+    at: Instant,
+    highest_nc: Option<u32>,
+    answers: usize,
+}
+
+/// The nonces this server has issued (bounded memory), and the `nc` values each has seen.
 #[derive(Debug, Default)]
 pub struct NonceBook {
     order: VecDeque<String>,
-    known: HashSet<String>,
+    known: HashMap<String, Issued>,
+    issued: usize,
 }
 
 impl NonceBook {
@@ -225,12 +278,56 @@ impl NonceBook {
         {
             self.known.remove(&old);
         }
-        self.known.insert(nonce.clone());
+        self.issued += 1;
+        self.known.insert(
+            nonce.clone(),
+            Issued {
+                at: Instant::now(),
+                highest_nc: None,
+                answers: 0,
+            },
+        );
         self.order.push_back(nonce);
     }
 
     pub fn contains(&self, nonce: &str) -> bool {
-        self.known.contains(nonce)
+        self.known.contains_key(nonce)
+    }
+
+    /// Judges a right answer's nonce and `nc`, and counts it when it passes: a nonce lives
+    /// `lifetime` (`None`: for ever); with `check_nc`, each `nc` must be above every `nc` the
+    /// nonce was answered with before (answers without qop carry none and are not counted).
+    pub fn accept(
+        &mut self,
+        answered: &Answered,
+        lifetime: Option<Duration>,
+        check_nc: bool,
+    ) -> NonceUse {
+        let Some(issued) = self.known.get_mut(&answered.nonce) else {
+            return NonceUse::Unknown;
+        };
+        if lifetime.is_some_and(|life| issued.at.elapsed() >= life) {
+            return NonceUse::Expired;
+        }
+        if check_nc
+            && let (Some(nc), Some(highest)) = (answered.nc, issued.highest_nc)
+            && nc <= highest
+        {
+            return NonceUse::Replayed;
+        }
+        issued.highest_nc = issued.highest_nc.max(answered.nc);
+        issued.answers += 1;
+        NonceUse::Fresh
+    }
+
+    /// How many nonces were issued so far (challenges sent).
+    pub fn issued(&self) -> usize {
+        self.issued
+    }
+
+    /// How many right answers passed with this nonce.
+    pub fn answers(&self, nonce: &str) -> usize {
+        self.known.get(nonce).map_or(0, |n| n.answers)
     }
 }
 
@@ -450,5 +547,82 @@ mod tests {
         assert!(!book.contains("n0"));
         assert!(book.contains(&format!("n{}", NONCE_MEMORY + 9)));
         assert_eq!(book.order.len(), NONCE_MEMORY);
+        assert_eq!(book.issued(), NONCE_MEMORY + 10);
+    }
+
+    #[test]
+    fn nonces_count_their_nc_and_expire() {
+        let answered = |nonce: &str, nc: Option<u32>| Answered {
+            nonce: nonce.into(),
+            nc,
+        };
+        let mut book = NonceBook::default();
+        book.issue("n".into());
+        let cases = [
+            (Some(1), NonceUse::Fresh),
+            (Some(1), NonceUse::Replayed),
+            (Some(3), NonceUse::Fresh),
+            (Some(2), NonceUse::Replayed),
+            (None, NonceUse::Fresh),
+            (Some(4), NonceUse::Fresh),
+        ];
+        for (i, (nc, want)) in cases.into_iter().enumerate() {
+            assert_eq!(
+                book.accept(&answered("n", nc), None, true),
+                want,
+                "case {i}"
+            );
+        }
+        assert_eq!(book.answers("n"), 4);
+        assert_eq!(
+            book.accept(&answered("n", Some(1)), None, false),
+            NonceUse::Fresh,
+            "replays pass when nc is not checked"
+        );
+        assert_eq!(
+            book.accept(&answered("other", Some(1)), None, true),
+            NonceUse::Unknown
+        );
+        book.issue("short".into());
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(
+            book.accept(
+                &answered("short", Some(1)),
+                Some(Duration::from_millis(10)),
+                true
+            ),
+            NonceUse::Expired
+        );
+        assert_eq!(
+            book.accept(
+                &answered("short", Some(1)),
+                Some(Duration::from_secs(60)),
+                true
+            ),
+            NonceUse::Fresh
+        );
+    }
+
+    #[test]
+    fn a_right_answer_names_its_nonce_and_nc() {
+        let expected = Expected {
+            username: "pub",
+            password: "priv",
+            algorithm: Algorithm::Md5,
+            qop: Some("auth"),
+        };
+        let header =
+            answer(Algorithm::Md5, true, "priv", "/x", "N1").replace("00000001", "0000000a");
+        // The answer was computed for nc 1: with nc 10 it is wrong.
+        assert_eq!(verified(&expected, "POST", "/x", &header, |_| true), None);
+        let header = answer(Algorithm::Md5, true, "priv", "/x", "N1");
+        assert_eq!(
+            verified(&expected, "POST", "/x", &header, |_| true),
+            Some(Answered {
+                nonce: "N1".into(),
+                nc: Some(1)
+            })
+        );
+        assert!(challenge_with(Algorithm::Md5, Some("auth"), "N", true).ends_with(", stale=true"));
     }
 }

@@ -199,7 +199,7 @@ enum Framing {
     Chunked,
 }
 
-fn framing(req: &Recorded) -> Result<Framing, ReadError> {
+fn framing(req: &Recorded, max_body: usize) -> Result<Framing, ReadError> {
     let te = req.header_all("transfer-encoding");
     if !te.is_empty() {
         let codings: Vec<String> = te
@@ -230,7 +230,7 @@ fn framing(req: &Recorded) -> Result<Framing, ReadError> {
         length = Some(n);
     }
     match length {
-        Some(n) if n > MAX_BODY => Err(bad("body too large")),
+        Some(n) if n > max_body => Err(bad("body too large")),
         Some(0) | None => Ok(Framing::None),
         Some(n) => Ok(Framing::Length(n)),
     }
@@ -238,6 +238,11 @@ fn framing(req: &Recorded) -> Result<Framing, ReadError> {
 
 /// Decode a chunked body (RFC 9112 7.1), trailers read and dropped.
 pub fn read_chunked<R: BufRead>(reader: &mut R) -> Result<Vec<u8>, ReadError> {
+    read_chunked_limited(reader, MAX_BODY)
+}
+
+/// As [`read_chunked`], with a body of at most `max_body` bytes.
+fn read_chunked_limited<R: BufRead>(reader: &mut R, max_body: usize) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     loop {
         let line = read_line(reader)?.ok_or_else(|| bad("unexpected end of chunked body"))?;
@@ -254,7 +259,7 @@ pub fn read_chunked<R: BufRead>(reader: &mut R) -> Result<Vec<u8>, ReadError> {
         if size == 0 {
             break;
         }
-        if body.len().saturating_add(size) > MAX_BODY {
+        if body.len().saturating_add(size) > max_body {
             return Err(bad("body too large"));
         }
         let start = body.len();
@@ -284,10 +289,19 @@ pub fn read_chunked<R: BufRead>(reader: &mut R) -> Result<Vec<u8>, ReadError> {
 /// sent `Expect: 100-continue`.
 pub fn read_request<R: BufRead>(
     reader: &mut R,
+    send_continue: impl FnMut() -> io::Result<()>,
+) -> Result<Recorded, ReadError> {
+    read_request_limited(reader, MAX_BODY, send_continue)
+}
+
+/// As [`read_request`], with a body of at most `max_body` bytes.
+pub fn read_request_limited<R: BufRead>(
+    reader: &mut R,
+    max_body: usize,
     mut send_continue: impl FnMut() -> io::Result<()>,
 ) -> Result<Recorded, ReadError> {
     let mut req = read_head(reader)?;
-    let framing = framing(&req)?;
+    let framing = framing(&req, max_body)?;
     let expects_continue = req
         .header("expect")
         .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
@@ -296,7 +310,7 @@ pub fn read_request<R: BufRead>(
     }
     req.body = match framing {
         Framing::None => Vec::new(),
-        Framing::Chunked => read_chunked(reader)?,
+        Framing::Chunked => read_chunked_limited(reader, max_body)?,
         Framing::Length(n) => {
             let mut body = vec![0; n];
             reader.read_exact(&mut body).map_err(|e| {

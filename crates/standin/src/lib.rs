@@ -3,7 +3,8 @@
 //! [`StandIn::start`] binds `127.0.0.1:<random port>` and serves the 14 operations of the tag
 //! from in-memory state, behind HTTP digest auth as Atlas does it. Tests can script the next
 //! answers ([`StandIn::push_response`], [`StandIn::push_fault`]) and read back every request
-//! seen on the wire ([`StandIn::requests`]).
+//! seen on the wire ([`StandIn::requests`]). [`relay::Relay`] puts a modelled round-trip time
+//! in front of it, for the benchmark.
 
 mod atlas_error;
 mod auth;
@@ -19,13 +20,14 @@ pub mod oauth;
 mod pretty;
 mod random;
 mod recorded;
+pub mod relay;
 mod routes;
 mod server;
 mod state;
 
 pub use bomb::{corrupt_gzip, gzip_bomb};
 pub use canned::Canned;
-pub use config::{Algorithm, Auth, Config, TokenEndpoint};
+pub use config::{Algorithm, Auth, Config, NonceRules, TokenEndpoint};
 pub use fault::Fault;
 pub use recorded::Recorded;
 pub use server::StandIn;

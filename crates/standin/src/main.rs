@@ -5,15 +5,15 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use atlas_standin::{Config, GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn};
+use atlas_standin::{Config, GROUP_ID, NonceRules, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn};
 
-const USAGE: &str = "usage: atlas-standin [--port N] [--seed]";
+const USAGE: &str = "usage: atlas-standin [--port N] [--seed] [--nonce-lifetime SECS]";
 
 const HELP: &str = "\
 atlas-standin: a loopback stand-in of the MongoDB Atlas Admin API v2 Programmatic API Keys
 endpoints, for trying every `atlas api programmaticApiKeys` command offline.
 
-usage: atlas-standin [--port N] [--seed]
+usage: atlas-standin [--port N] [--seed] [--nonce-lifetime SECS]
 
 Serves on 127.0.0.1 until stopped (Ctrl-C). Requests authenticate with HTTP digest, using
 the obviously fake key pair it prints; one organization and one project exist. State lives
@@ -23,23 +23,48 @@ Options:
   --port N    listen on port N (default: any free port)
   --seed      start with two keys: an organization key with one access-list entry, and a
               key assigned to the project
+  --nonce-lifetime SECS
+              digest nonces expire after SECS seconds (answered then with a fresh challenge
+              saying stale=true; default: never). Either way each answer to a nonce must
+              carry a higher nc than the one before.
   -h, --help  print this help
 
 Once listening it prints its URL, then a `config.toml` profile and the equivalent
 environment variables to paste.
 ";
 
-fn parse_args(args: &[String]) -> Result<Option<(u16, bool)>, String> {
+/// What the command line asks for.
+struct Options {
+    port: u16,
+    seed: bool,
+    nonce_lifetime: Option<u64>,
+}
+
+fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
     let mut port = 0;
     let mut seed = false;
+    let mut nonce_lifetime = None;
     let mut i = 0;
     let parse_port = |value: &str| {
         value
             .parse::<u16>()
             .map_err(|_| format!("invalid port: {value}"))
     };
+    let parse_secs = |value: &str| {
+        value
+            .parse::<u64>()
+            .map_err(|_| format!("invalid number of seconds: {value}"))
+    };
     while i < args.len() {
         match args[i].as_str() {
+            "--nonce-lifetime" => {
+                let value = args.get(i + 1).ok_or("--nonce-lifetime needs a value")?;
+                nonce_lifetime = Some(parse_secs(value)?);
+                i += 1;
+            }
+            s if s.starts_with("--nonce-lifetime=") => {
+                nonce_lifetime = Some(parse_secs(&s["--nonce-lifetime=".len()..])?);
+            }
             "--port" => {
                 port = parse_port(args.get(i + 1).ok_or("--port needs a value")?)?;
                 i += 1;
@@ -51,7 +76,11 @@ fn parse_args(args: &[String]) -> Result<Option<(u16, bool)>, String> {
         }
         i += 1;
     }
-    Ok(Some((port, seed)))
+    Ok(Some(Options {
+        port,
+        seed,
+        nonce_lifetime,
+    }))
 }
 
 /// What to paste: a profile named `standin`, and the same settings as variables.
@@ -79,7 +108,7 @@ fn instructions(url: &str) -> String {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (port, seed) = match parse_args(&args) {
+    let options = match parse_args(&args) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => {
             print!("{HELP}");
@@ -90,8 +119,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let port = options.port;
     let config = Config {
-        seed_keys: seed,
+        seed_keys: options.seed,
+        nonces: NonceRules {
+            lifetime: options.nonce_lifetime.map(std::time::Duration::from_secs),
+            ..NonceRules::default()
+        },
         ..Config::default()
     };
     let standin = match StandIn::start_on(config, port) {

@@ -20,6 +20,20 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// A copy with an empty body (its head only).
+    pub(crate) fn without_body(&self) -> Recorded {
+        Recorded {
+            method: self.method.clone(),
+            target: self.target.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            version: self.version.clone(),
+            headers: self.headers.clone(),
+            body: Vec::new(),
+            authorized: self.authorized,
+        }
+    }
+
     /// First header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -43,11 +43,19 @@ pub(crate) struct Shared {
     connections: Mutex<HashMap<u64, TcpStream>>,
     /// Connections accepted so far (the wake-up connection of a stop excluded).
     accepted: AtomicUsize,
+    /// Requests received so far (kept even when bodies or requests are not).
+    received: AtomicUsize,
 }
 
 impl Shared {
-    pub fn record(&self, req: Recorded) {
-        lock(&self.requests).push(req);
+    /// Keeps a copy of the request (without its body unless the config says so).
+    pub fn record(&self, req: &Recorded) {
+        self.received.fetch_add(1, Ordering::SeqCst);
+        let copy = match self.config.record_bodies {
+            true => req.clone(),
+            false => req.without_body(),
+        };
+        lock(&self.requests).push(copy);
     }
 
     pub fn next_scripted(&self) -> Option<Scripted> {
@@ -110,6 +118,7 @@ impl StandIn {
             stopped: Condvar::new(),
             connections: Mutex::new(HashMap::new()),
             accepted: AtomicUsize::new(0),
+            received: AtomicUsize::new(0),
         });
         let for_thread = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -135,6 +144,21 @@ impl StandIn {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many requests were received so far (every one, whether recorded or cleared).
+    pub fn requests_received(&self) -> usize {
+        self.shared.received.load(Ordering::SeqCst)
+    }
+
+    /// How many digest challenges (nonces) were sent so far.
+    pub fn nonces_issued(&self) -> usize {
+        lock(&self.shared.nonces).issued()
+    }
+
+    /// How many right digest answers passed with this nonce (each with a higher `nc`).
+    pub fn nonce_answers(&self, nonce: &str) -> usize {
+        lock(&self.shared.nonces).answers(nonce)
     }
 
     /// Every request received so far, in order (unauthenticated digest legs included).

@@ -1,10 +1,14 @@
 //! Both digest legs for GET and POST, on one connection and on two, plus wrong answers,
-//! SHA-256 without qop, bearer and no auth, checked on the wire and in `requests()`.
+//! SHA-256 without qop, bearer and no auth, checked on the wire and in `requests()`; a nonce
+//! answered again with a growing `nc`, a replayed `nc` refused, an expired nonce answered with
+//! `stale=true`.
 
 mod common;
 
-use atlas_standin::{Algorithm, Auth, Config, PRIVATE_KEY, PUBLIC_KEY, StandIn};
-use common::{Conn, JSON, ORG, answer, build_request, chunked};
+use std::time::Duration;
+
+use atlas_standin::{Algorithm, Auth, Config, NonceRules, PRIVATE_KEY, PUBLIC_KEY, StandIn};
+use common::{Conn, JSON, ORG, answer, answer_nc, build_request, chunked};
 
 const UNAUTHORIZED: &str = "{\n  \"error\" : 401,\n  \"reason\" : \"Unauthorized\",\n  \"detail\" : \"You are not authorized for this resource.\"\n}";
 
@@ -229,4 +233,126 @@ fn bearer_and_none() {
     let resp = conn.request("GET", &target, &[], None).unwrap();
     assert_eq!(resp.status, 200);
     assert!(open.requests()[0].authorized);
+}
+
+fn nonce_of(challenge: &str) -> String {
+    challenge
+        .split("nonce=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_nonce_is_answered_again_with_a_growing_nc_and_never_with_a_used_one() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let target = keys_path();
+    let mut conn = Conn::open(&server);
+    let first = conn.request("GET", &target, &[], None).unwrap();
+    let challenge = first.header("www-authenticate").unwrap().to_string();
+    let nonce = nonce_of(&challenge);
+    let with_nc = |nc| answer_nc(&challenge, "GET", &target, PUBLIC_KEY, PRIVATE_KEY, nc);
+    // (nc, passes): 1, then 2, then 2 again (a replay), then 1 (lower), then 5 (a gap is fine).
+    let cases = [(1, true), (2, true), (2, false), (1, false), (5, true)];
+    for (nc, passes) in cases {
+        let resp = conn
+            .request("GET", &target, &[("Authorization", &with_nc(nc))], None)
+            .unwrap();
+        if passes {
+            assert_eq!(resp.status, 200, "nc {nc}");
+        } else {
+            assert_eq!(resp.status, 401, "nc {nc}");
+            let fresh = resp.header("www-authenticate").unwrap();
+            assert_ne!(nonce_of(fresh), nonce, "a replay gets a fresh challenge");
+            assert!(fresh.ends_with("stale=false"), "{fresh}");
+        }
+    }
+    assert_eq!(server.nonce_answers(&nonce), 3);
+    assert_eq!(server.requests_received(), 6);
+    assert_eq!(server.nonces_issued(), 3);
+
+    let lenient = StandIn::start(Config {
+        nonces: NonceRules {
+            check_nc: false,
+            ..NonceRules::default()
+        },
+        ..Config::default()
+    })
+    .unwrap();
+    let mut conn = Conn::open(&lenient);
+    let challenge = conn.request("GET", &target, &[], None).unwrap();
+    let challenge = challenge.header("www-authenticate").unwrap().to_string();
+    let auth = answer(&challenge, "GET", &target, PUBLIC_KEY, PRIVATE_KEY);
+    for _ in 0..2 {
+        let resp = conn
+            .request("GET", &target, &[("Authorization", &auth)], None)
+            .unwrap();
+        assert_eq!(resp.status, 200, "replays pass when nc is not checked");
+    }
+}
+
+#[test]
+fn an_expired_nonce_is_refused_with_stale_true_and_a_wrong_answer_without() {
+    let server = StandIn::start(Config {
+        nonces: NonceRules {
+            lifetime: Some(Duration::from_millis(200)),
+            ..NonceRules::default()
+        },
+        ..Config::default()
+    })
+    .unwrap();
+    let target = keys_path();
+    let mut conn = Conn::open(&server);
+    let challenge = conn.request("GET", &target, &[], None).unwrap();
+    let challenge = challenge.header("www-authenticate").unwrap().to_string();
+    let ok = conn
+        .request(
+            "GET",
+            &target,
+            &[(
+                "Authorization",
+                &answer_nc(&challenge, "GET", &target, PUBLIC_KEY, PRIVATE_KEY, 1),
+            )],
+            None,
+        )
+        .unwrap();
+    assert_eq!(ok.status, 200, "a live nonce passes");
+    std::thread::sleep(Duration::from_millis(300));
+    let late = |password: &str| answer_nc(&challenge, "GET", &target, PUBLIC_KEY, password, 2);
+    let wrong = conn
+        .request("GET", &target, &[("Authorization", &late("wrong"))], None)
+        .unwrap();
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong
+            .header("www-authenticate")
+            .unwrap()
+            .ends_with("stale=false"),
+        "a wrong answer is not stale"
+    );
+    let stale = conn
+        .request(
+            "GET",
+            &target,
+            &[("Authorization", &late(PRIVATE_KEY))],
+            None,
+        )
+        .unwrap();
+    assert_eq!(stale.status, 401);
+    let fresh = stale.header("www-authenticate").unwrap().to_string();
+    assert!(fresh.ends_with("stale=true"), "{fresh}");
+    assert_ne!(nonce_of(&fresh), nonce_of(&challenge));
+    let again = conn
+        .request(
+            "GET",
+            &target,
+            &[(
+                "Authorization",
+                &answer(&fresh, "GET", &target, PUBLIC_KEY, PRIVATE_KEY),
+            )],
+            None,
+        )
+        .unwrap();
+    assert_eq!(again.status, 200, "the fresh nonce passes");
 }

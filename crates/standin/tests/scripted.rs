@@ -310,12 +310,13 @@ fn binary_help_explains_its_options() {
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(
-            text.contains("usage: atlas-standin [--port N] [--seed]\n"),
+            text.contains("usage: atlas-standin [--port N] [--seed] [--nonce-lifetime SECS]\n"),
             "{text}"
         );
         for option in ["--port N", "--seed", "-h, --help"] {
             assert!(text.contains(&format!("\n  {option} ")), "{option}: {text}");
         }
+        assert!(text.contains("\n  --nonce-lifetime SECS\n"), "{text}");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_atlas-standin"))
         .arg("--bogus")
@@ -324,6 +325,16 @@ fn binary_help_explains_its_options() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "atlas-standin: unknown argument: --bogus\nusage: atlas-standin [--port N] [--seed]\n"
+        "atlas-standin: unknown argument: --bogus\nusage: atlas-standin [--port N] [--seed] [--nonce-lifetime SECS]\n"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_atlas-standin"))
+        .args(["--nonce-lifetime", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("atlas-standin: invalid number of seconds: soon\n"),
+        "{out:?}"
     );
 }

@@ -39,9 +39,16 @@ fn replace_lone_surrogates(text: &str) -> Option<String> {
     let mut lone = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] != b'\\' {
-            i += 1;
-            continue;
+        // Jump to the next backslash (`str::find` searches a word at a time: a body of 100 MB
+        // without escapes is crossed in milliseconds, not a byte at a time). `i` may land
+        // inside a character after a backslash that escapes nothing valid: step to the next.
+        match text.get(i..).map(|rest| rest.find('\\')) {
+            Some(Some(offset)) => i += offset,
+            Some(None) => break,
+            None => {
+                i += 1;
+                continue;
+            }
         }
         match unit(i) {
             Some(0xD800..=0xDBFF) => {

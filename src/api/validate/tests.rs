@@ -1147,4 +1147,10 @@ fn lone_surrogate_escapes_are_accepted_as_go_does() {
         Some(r#""\ufffd\\ud800\ud83d\ude00\ufffd""#)
     );
     assert_eq!(super::replace_lone_surrogates(r#""plain""#), None);
+    // A backslash before a character of several bytes, or at the very end.
+    assert_eq!(
+        super::replace_lone_surrogates("\"\\é\\ud800é\\udc00\\"),
+        Some("\"\\é\\ufffdé\\ufffd\\".to_string())
+    );
+    assert_eq!(super::replace_lone_surrogates("é\\"), None);
 }

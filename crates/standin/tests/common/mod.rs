@@ -174,6 +174,19 @@ pub fn chunked(body: &[u8], size: usize) -> Vec<u8> {
 
 /// The `Authorization` answer to a `WWW-Authenticate` challenge, like the Go digest client.
 pub fn answer(challenge: &str, method: &str, uri: &str, user: &str, password: &str) -> String {
+    answer_nc(challenge, method, uri, user, password, 1)
+}
+
+/// As [`answer`], with this `nc` (a client that answers one challenge many times).
+pub fn answer_nc(
+    challenge: &str,
+    method: &str,
+    uri: &str,
+    user: &str,
+    password: &str,
+    nc: u32,
+) -> String {
+    let nc = format!("{nc:08x}");
     let params = digest::parse_authorization(challenge).expect("digest challenge");
     let nonce = params.get("nonce").expect("nonce").clone();
     let realm = params.get("realm").expect("realm").clone();
@@ -183,7 +196,7 @@ pub fn answer(challenge: &str, method: &str, uri: &str, user: &str, password: &s
     };
     let qop = params.get("qop").map(|_| QopFields {
         qop: "auth",
-        nc: "00000001",
+        nc: &nc,
         cnonce: "0123456789abcdef",
     });
     let response = digest::expected_response(&Inputs {
@@ -201,7 +214,7 @@ pub fn answer(challenge: &str, method: &str, uri: &str, user: &str, password: &s
         algorithm.token()
     );
     if qop.is_some() {
-        header.push_str(", qop=auth, nc=00000001, cnonce=\"0123456789abcdef\"");
+        header.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"0123456789abcdef\""));
     }
     header
 }
