@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use atlas_standin::oauth::jwt;
-use atlas_standin::{Auth, Config, StandIn};
+use atlas_standin::{Auth, Config, StandIn, TokenEndpoint};
 use support::*;
 
 const TOOLS: [&str; 5] = [
@@ -497,27 +497,46 @@ fn a_service_account_from_the_keyring() {
     assert!(requests[1].authorized);
 }
 
+/// A stand-in for a user login whose access token (returned) has expired; its refresh token
+/// is `refresh-fake-0000`.
+fn expired_login(tokens: TokenEndpoint) -> (StandIn, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expired = jwt(now - 60);
+    let server = StandIn::start(Config {
+        auth: Auth::UserAccount {
+            access_token: expired.clone(),
+            refresh_token: "refresh-fake-0000".into(),
+            expires_in: 3600,
+        },
+        seed_keys: true,
+        tokens,
+        ..Config::default()
+    })
+    .unwrap();
+    (server, expired)
+}
+
+/// `listOrgApiKeys` started on `keyring`'s bus, its output piped.
+fn spawn_list(sandbox: &Sandbox, keyring: &SecretService) -> Child {
+    let mut command = sandbox.command(&args("listOrgApiKeys", &["--orgId", ORG]));
+    command
+        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.spawn().unwrap()
+}
+
 #[test]
 fn rotated_user_tokens_go_back_to_the_keyring() {
     let Some(keyring) = SecretService::start() else {
         return;
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let old = jwt(now - 60);
+    let (server, old) = expired_login(TokenEndpoint::default());
     let refresh = "refresh-fake-0000";
-    let server = StandIn::start(Config {
-        auth: Auth::UserAccount {
-            access_token: old.clone(),
-            refresh_token: refresh.into(),
-            expires_in: 3600,
-        },
-        seed_keys: true,
-        ..Config::default()
-    })
-    .unwrap();
     let sandbox = Sandbox::new();
     keyless_config(
         &sandbox,
@@ -851,26 +870,11 @@ fn parallel_runs_on_one_expired_keyring_login_refresh_once() {
     let Some(keyring) = SecretService::start() else {
         return;
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let expired = jwt(now - 60);
-    let server = StandIn::start(Config {
-        auth: Auth::UserAccount {
-            access_token: expired.clone(),
-            refresh_token: "refresh-fake-unused".into(),
-            expires_in: 3600,
-        },
-        seed_keys: true,
-        tokens: atlas_standin::TokenEndpoint {
-            delay_ms: 100,
-            single_use_refresh: true,
-            ..Default::default()
-        },
-        ..Config::default()
-    })
-    .unwrap();
+    let (server, expired) = expired_login(TokenEndpoint {
+        delay_ms: 100,
+        single_use_refresh: true,
+        ..TokenEndpoint::default()
+    });
     let sandbox = Sandbox::new();
     keyless_config(&sandbox, &server.url(), "default", "");
     keyring.store("atlascli_default", "access_token", &expired);
@@ -883,17 +887,7 @@ fn parallel_runs_on_one_expired_keyring_login_refresh_once() {
     // Six runs at once: under the refresh lock each reads the keyring again, so one refreshes
     // and the others use what it wrote back (a second use of the spent refresh token would
     // revoke the login).
-    let children: Vec<Child> = (0..6)
-        .map(|_| {
-            let mut command = sandbox.command(&args("listOrgApiKeys", &["--orgId", ORG]));
-            command
-                .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            command.spawn().unwrap()
-        })
-        .collect();
+    let children: Vec<Child> = (0..6).map(|_| spawn_list(&sandbox, &keyring)).collect();
     for child in children {
         let output = wait_bounded(child, Duration::from_secs(60));
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -904,35 +898,12 @@ fn parallel_runs_on_one_expired_keyring_login_refresh_once() {
     assert_ne!(saved, expired);
 }
 
-fn expired_login(delay_ms: u64) -> (StandIn, String) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let expired = jwt(now - 60);
-    let server = StandIn::start(Config {
-        auth: Auth::UserAccount {
-            access_token: expired.clone(),
-            refresh_token: "refresh-fake-0000".into(),
-            expires_in: 3600,
-        },
-        seed_keys: true,
-        tokens: atlas_standin::TokenEndpoint {
-            delay_ms,
-            ..Default::default()
-        },
-        ..Config::default()
-    })
-    .unwrap();
-    (server, expired)
-}
-
 #[test]
 fn tokens_from_the_keyring_and_the_file_each_go_back_where_they_came_from() {
     let Some(keyring) = SecretService::start() else {
         return;
     };
-    let (server, expired) = expired_login(0);
+    let (server, expired) = expired_login(TokenEndpoint::default());
     let sandbox = Sandbox::new();
     keyless_config(
         &sandbox,
@@ -962,19 +933,16 @@ fn a_keyring_that_refuses_the_rotated_tokens_is_reported() {
     };
     // The refresh takes a second; the collection is locked meanwhile, so writing the
     // rotated tokens back fails.
-    let (server, expired) = expired_login(1000);
+    let (server, expired) = expired_login(TokenEndpoint {
+        delay_ms: 1000,
+        ..TokenEndpoint::default()
+    });
     let sandbox = Sandbox::new();
     keyless_config(&sandbox, &server.url(), "default", "");
     let before = std::fs::read(sandbox.config_path()).unwrap();
     keyring.store("atlascli_default", "access_token", &expired);
     keyring.store("atlascli_default", "refresh_token", "refresh-fake-0000");
-    let mut command = sandbox.command(&args("listOrgApiKeys", &["--orgId", ORG]));
-    command
-        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = command.spawn().unwrap();
+    let child = spawn_list(&sandbox, &keyring);
     std::thread::sleep(Duration::from_millis(400));
     keyring.lock_login();
     let output = wait_bounded(child, Duration::from_secs(30));
