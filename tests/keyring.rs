@@ -966,3 +966,96 @@ fn a_keyring_that_refuses_the_rotated_tokens_is_reported() {
         "never into the file"
     );
 }
+
+/// A relay in front of the real bus that holds back the bus's answer to each `SetSecret` for
+/// `delay`, so a write-back takes a while.
+struct SlowWrites {
+    _dir: tempfile::TempDir,
+    address: String,
+}
+
+fn slow_writes(bus: &str, delay: Duration) -> SlowWrites {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let real = bus.strip_prefix("unix:path=").unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("bus");
+    let listener = UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let server = UnixStream::connect(&real).unwrap();
+            let writes = Arc::new(AtomicUsize::new(0));
+            let (mut from_client, mut to_server) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let seen = writes.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n @ 1..) = from_client.read(&mut buf) {
+                    if buf[..n].windows(9).any(|w| w == b"SetSecret") {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if to_server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+            let (mut from_server, mut to_client) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n @ 1..) = from_server.read(&mut buf) {
+                    if writes.load(Ordering::SeqCst) > 0 {
+                        writes.fetch_sub(1, Ordering::SeqCst);
+                        std::thread::sleep(delay);
+                    }
+                    if to_client.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    SlowWrites {
+        address: address(&socket),
+        _dir: dir,
+    }
+}
+
+#[test]
+fn an_interrupt_lets_the_rotated_tokens_be_saved_first() {
+    let Some(keyring) = SecretService::start() else {
+        return;
+    };
+    let (server, expired) = expired_login(TokenEndpoint::default());
+    let sandbox = Sandbox::new();
+    keyless_config(&sandbox, &server.url(), "default", "");
+    keyring.store("atlascli_default", "access_token", &expired);
+    keyring.store("atlascli_default", "refresh_token", "refresh-fake-0000");
+    // Each of the two writes back takes 300 ms; Ctrl-C comes 100 ms after the refresh.
+    let relay = slow_writes(&keyring.address(), Duration::from_millis(300));
+    let mut command = sandbox.command(&args("listOrgApiKeys", &["--orgId", ORG]));
+    command
+        .env("DBUS_SESSION_BUS_ADDRESS", &relay.address)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.refreshes() == 0 {
+        assert!(Instant::now() < deadline, "no refresh");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = wait_bounded(child, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr, "Error: interrupted\n");
+    let refresh = keyring.lookup("atlascli_default", "refresh_token").unwrap();
+    let access = keyring.lookup("atlascli_default", "access_token").unwrap();
+    assert_ne!(
+        refresh, "refresh-fake-0000",
+        "the rotated refresh token was saved"
+    );
+    assert_ne!(access, expired, "the rotated access token was saved");
+}

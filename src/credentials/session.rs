@@ -169,6 +169,8 @@ async fn refreshed(
     let token = token(executor, request, TokenKind::Refresh, origin, &|| false)
         .await?
         .expect("a refresh is never given up");
+    // The old refresh token may be spent now: an interrupt lets the new pair be saved first.
+    let _saving = crate::support::interrupt::defer();
     if store.any_from_environment() {
         executor.warnings().line(&store.unsaved_warning());
     }

@@ -9,6 +9,7 @@
 //! created and registered, whenever the watcher looks.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The signals that stop a run.
@@ -25,6 +26,13 @@ static ANSWER: Mutex<Option<HeldAnswer>> = Mutex::new(None);
 /// watcher), so an interrupt's `Error: interrupted` and the main thread's own final error
 /// are never both printed.
 static FINAL: Mutex<()> = Mutex::new(());
+
+/// Steps an interrupt waits for (see `defer`), and whether one has begun.
+static DEFERRING: AtomicUsize = AtomicUsize::new(0);
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// The longest an interrupt waits for deferred steps to finish.
+const DEFER_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The operation's primary name, its raw answer, and how to save it (returning the line that
 /// says where it went).
@@ -64,6 +72,12 @@ pub fn watch() {
 /// The run was interrupted: clean up, save an undelivered answer, report, exit. The lock on
 /// the temporary files is held until the process is gone, so no new one can appear.
 fn stop() -> ! {
+    // Deferred steps in progress finish first (within a bound); none can begin after this.
+    STOPPING.store(true, Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + DEFER_LIMIT;
+    while DEFERRING.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     let mut pending = lock(&PENDING);
     for path in pending.drain(..) {
         let _ = std::fs::remove_file(path);
@@ -95,6 +109,29 @@ fn stop() -> ! {
     unsafe {
         libc::write(2, text.as_ptr().cast(), text.len());
         libc::_exit(crate::support::error::FAILURE);
+    }
+}
+
+/// A step an interrupt lets finish before it ends the run (at most a few seconds): saving
+/// the tokens a refresh rotated, whose predecessors the server no longer accepts. Once an
+/// interrupt has begun, a new step does not start: this waits for the end of the process.
+pub fn defer() -> Deferral {
+    DEFERRING.fetch_add(1, Ordering::SeqCst);
+    if STOPPING.load(Ordering::SeqCst) {
+        DEFERRING.fetch_sub(1, Ordering::SeqCst);
+        loop {
+            std::thread::park();
+        }
+    }
+    Deferral(())
+}
+
+/// While it lives, an interrupt waits (see `defer`).
+pub struct Deferral(());
+
+impl Drop for Deferral {
+    fn drop(&mut self) {
+        DEFERRING.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
