@@ -85,11 +85,13 @@ fn read_body(command: &CommandRequest, warnings: &Warnings) -> Result<Option<Vec
     Ok(body)
 }
 
-/// The output target, opened now, and the template, parsed now: both fail before sending.
+/// The output target, opened now, and the template, parsed now: both fail before sending;
+/// a POST's answer is announced to the interrupt watcher.
 fn prepare_output(command: &CommandRequest) -> Result<Destination> {
     let target = command.output_file.as_deref().map(argv::to_path);
     let destination = Destination::prepare(target.as_deref(), output::keeps_answer(command))?;
     output::check_template(&command.output)?;
+    output::expect_answer(command);
     Ok(destination)
 }
 

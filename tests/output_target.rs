@@ -537,3 +537,50 @@ fn a_link_to_dev_stdout_is_written_as_the_stream_it_is() {
     let link = std::fs::symlink_metadata(sandbox.path("lnout")).unwrap();
     assert!(link.file_type().is_symlink(), "the link is not replaced");
 }
+
+#[test]
+fn an_interrupt_while_a_debug_dump_is_stuck_on_stderr_still_saves_the_key() {
+    let (server, sandbox) = setup();
+    let fifo = sandbox.path("stderr.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = stalled_reader(fifo.clone());
+    // The answer's -D dump is larger than a pipe's buffer: it blocks once the reader stops,
+    // after the answer has arrived and before it is delivered.
+    let answer = format!(
+        r#"{{"id":"{KEY_ID}","privateKey":"created-private-key","note":"{}"}}"#,
+        "k".repeat(300_000)
+    );
+    server.push_response(Canned::json(200, &answer));
+    let stderr = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let mut command = sandbox.command(&refs(&create(&["-D"])));
+    command.env("XDG_STATE_HOME", sandbox.path("state"));
+    command
+        .stdin(piped(BODY))
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    let child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !reader.started() || server.requests().is_empty() {
+        assert!(Instant::now() < deadline, "the run never reached its dump");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = wait_bounded(child, Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(1));
+    let saved = saved_answers(&sandbox);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(std::fs::read(&saved[0]).unwrap(), answer.as_bytes());
+}

@@ -43,6 +43,17 @@ pub fn keeps_answer(command: &CommandRequest) -> bool {
     command.operation.method == crate::api::operations::Method::Post
 }
 
+/// Before sending: a POST's successful answer is to be held by the interrupt watcher from
+/// the moment the transport reads it (so an interrupt before delivery saves it).
+pub fn expect_answer(command: &CommandRequest) {
+    if keeps_answer(command) {
+        crate::support::interrupt::expect_answer(
+            command.operation.command_name,
+            response_archive::report,
+        );
+    }
+}
+
 /// Writes the answer where the user asked; a non-2xx answer is written, then reported.
 pub fn deliver(
     command: &CommandRequest,

@@ -36,7 +36,7 @@ const DEFER_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The operation's primary name, its raw answer, and how to save it (returning the line that
 /// says where it went).
-pub type HeldAnswer = (&'static str, Arc<Vec<u8>>, fn(&str, &[u8]) -> String);
+pub type HeldAnswer = (&'static str, Arc<Vec<u8>>, SaveAnswer);
 
 /// Starts watching for the signals. Call it first, before any other thread starts, so that
 /// every thread inherits the blocked signals.
@@ -104,10 +104,20 @@ fn stop() -> ! {
         }
     };
     // Straight to descriptor 2, never through std's stderr lock (the main thread may hold
-    // it, blocked on a full pipe), and errors ignored (a closed stderr cannot stop us).
-    // SAFETY: write(2) of a valid buffer, then _exit, which runs nothing else.
+    // it, blocked on a full pipe), and errors ignored (a closed stderr cannot stop us). A
+    // stderr nobody reads (a full pipe) gets nothing rather than holding the exit: the
+    // answer is saved already.
+    // SAFETY: poll(2) on one valid pollfd, write(2) of a valid buffer, then _exit, which runs
+    // nothing else.
     unsafe {
-        libc::write(2, text.as_ptr().cast(), text.len());
+        let mut stderr = libc::pollfd {
+            fd: 2,
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        if libc::poll(&mut stderr, 1, 2000) == 1 && stderr.revents & libc::POLLOUT != 0 {
+            libc::write(2, text.as_ptr().cast(), text.len());
+        }
         libc::_exit(crate::support::error::FAILURE);
     }
 }
@@ -152,8 +162,28 @@ pub fn untrack(path: &Path) {
     lock(&PENDING).retain(|p| p != path);
 }
 
+/// The answer this run must never lose (a POST's), named and with the function that saves
+/// it, set before the request is sent; see `answer_arrived`.
+static EXPECTED: Mutex<Option<(&'static str, SaveAnswer)>> = Mutex::new(None);
+
+/// Saves an answer that could not be delivered; returns the line that says where it went.
+pub type SaveAnswer = fn(&str, &[u8]) -> String;
+
+/// Says, before sending, that the successful answer to come must be saved if interrupted.
+pub fn expect_answer(operation: &'static str, save: SaveAnswer) {
+    *lock(&EXPECTED) = Some((operation, save));
+}
+
+/// The transport read a successful answer: if one is expected, it is held from now on.
+pub fn answer_arrived(body: &[u8]) {
+    let expected = *lock(&EXPECTED);
+    if let Some((operation, save)) = expected {
+        hold_answer(operation, Arc::new(body.to_vec()), save);
+    }
+}
+
 /// Keeps a POST's answer until it is delivered, so that an interrupt saves it.
-pub fn hold_answer(operation: &'static str, body: Arc<Vec<u8>>, save: fn(&str, &[u8]) -> String) {
+pub fn hold_answer(operation: &'static str, body: Arc<Vec<u8>>, save: SaveAnswer) {
     *lock(&ANSWER) = Some((operation, body, save));
 }
 

@@ -125,7 +125,7 @@ impl Executor {
                 .ok_or_else(|| anyhow!("the request body cannot be sent twice"))?;
             // D23: only the first attempt may answer a remembered challenge; retries start
             // unauthenticated (D5).
-            let outcome = self.exchange(attempt, signing, retry == 0).await;
+            let outcome = self.exchange(attempt, signing, retry == 0, policy).await;
             let reason = match &outcome {
                 Ok(response) if should_retry_status(response.status, &method, policy) => {
                     response.status_line()
@@ -164,14 +164,15 @@ impl Executor {
         request: reqwest::Request,
         signing: Signing<'_>,
         first_attempt: bool,
+        policy: Policy,
     ) -> Result<CommandResponse, Failure> {
         let what = describe(&request);
         let (public, private, cache) = match signing {
-            Signing::None => return self.send_once(request).await,
+            Signing::None => return self.send_once(request, policy).await,
             Signing::Bearer(token) => {
                 let signed = digest::with_bearer(request, token)
                     .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
-                return self.send_once(signed).await;
+                return self.send_once(signed, policy).await;
             }
             Signing::Digest(public, private, cache) => (public, private, cache),
         };
@@ -210,7 +211,7 @@ impl Executor {
             }
             None => first_leg,
         };
-        let first = self.send_once(first_leg).await?;
+        let first = self.send_once(first_leg, policy).await?;
         let unusable = |reason: String| {
             Failure::new(
                 Resend::Never,
@@ -237,7 +238,7 @@ impl Executor {
                 let answer = digest::digest_authorization(&request, &fresh, 1, public, private)
                     .map_err(unusable)?;
                 let response = self
-                    .send_once(digest::with_authorization(request, answer))
+                    .send_once(digest::with_authorization(request, answer), policy)
                     .await?;
                 // Remembered only once its nc 1 has been answered, so that a parallel run
                 // reusing it sends a later nc after this one, never before; and only when the
@@ -256,8 +257,14 @@ impl Executor {
 
     /// Sends one request and reads its whole body (at most [`MAX_BODY`] bytes after
     /// decoding, into one buffer). A 3xx answer is a failure: redirects are never followed
-    /// (D17).
-    async fn send_once(&self, request: reqwest::Request) -> Result<CommandResponse, Failure> {
+    /// (D17). An API call's successful answer is handed to the interrupt watcher the moment
+    /// it is read (before a `-D` dump that may block on a full stderr), so that an interrupt
+    /// from then on saves a created key instead of losing it.
+    async fn send_once(
+        &self,
+        request: reqwest::Request,
+        policy: Policy,
+    ) -> Result<CommandResponse, Failure> {
         let what = describe(&request);
         self.proxies
             .check(request.url())
@@ -299,6 +306,9 @@ impl Executor {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
+        }
+        if policy == Policy::Api && status.is_success() {
+            crate::support::interrupt::answer_arrived(&body);
         }
         if let Some(dumper) = &self.dumper {
             self.warnings
