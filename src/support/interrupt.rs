@@ -140,8 +140,15 @@ pub fn defer() -> Deferral {
 pub struct Deferral(());
 
 impl Drop for Deferral {
+    /// An interrupt that waited for this step ends the run now: the step's thread goes no
+    /// further (it would race the watcher to the exit).
     fn drop(&mut self) {
         DEFERRING.fetch_sub(1, Ordering::SeqCst);
+        if STOPPING.load(Ordering::SeqCst) {
+            loop {
+                std::thread::park();
+            }
+        }
     }
 }
 
