@@ -287,10 +287,9 @@ fn libc_sigpipe() -> i32 {
     13
 }
 
-#[test]
-fn an_interrupt_after_a_created_key_arrived_saves_it() {
-    let (server, sandbox) = setup();
-    let fifo = sandbox.path("slow.fifo");
+/// A FIFO in the sandbox whose reader takes one byte, then stops reading.
+fn stalled_fifo(sandbox: &Sandbox, name: &str) -> (std::path::PathBuf, StalledReader) {
+    let fifo = sandbox.path(name);
     assert!(
         Command::new("mkfifo")
             .arg(&fifo)
@@ -299,6 +298,24 @@ fn an_interrupt_after_a_created_key_arrived_saves_it() {
             .success()
     );
     let reader = stalled_reader(fifo.clone());
+    (fifo, reader)
+}
+
+/// Ctrl-C to the run.
+fn interrupt(child: &std::process::Child) {
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn an_interrupt_after_a_created_key_arrived_saves_it() {
+    let (server, sandbox) = setup();
+    let (fifo, reader) = stalled_fifo(&sandbox, "slow.fifo");
     // An answer larger than a pipe's buffer: its write blocks once the reader stops.
     let answer = format!(
         r#"{{"id":"{KEY_ID}","privateKey":"{}"}}"#,
@@ -320,13 +337,7 @@ fn an_interrupt_after_a_created_key_arrived_saves_it() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&child);
     let output = wait_bounded(child, Duration::from_secs(30));
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -541,15 +552,7 @@ fn a_link_to_dev_stdout_is_written_as_the_stream_it_is() {
 #[test]
 fn an_interrupt_while_a_debug_dump_is_stuck_on_stderr_still_saves_the_key() {
     let (server, sandbox) = setup();
-    let fifo = sandbox.path("stderr.fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let reader = stalled_reader(fifo.clone());
+    let (fifo, reader) = stalled_fifo(&sandbox, "stderr.fifo");
     // The answer's -D dump is larger than a pipe's buffer: it blocks once the reader stops,
     // after the answer has arrived and before it is delivered.
     let answer = format!(
@@ -571,13 +574,7 @@ fn an_interrupt_while_a_debug_dump_is_stuck_on_stderr_still_saves_the_key() {
         std::thread::sleep(Duration::from_millis(10));
     }
     std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&child);
     let output = wait_bounded(child, Duration::from_secs(30));
     assert_eq!(output.status.code(), Some(1));
     let saved = saved_answers(&sandbox);
