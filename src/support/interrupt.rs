@@ -54,9 +54,7 @@ pub fn watch() {
     let spawned = std::thread::Builder::new()
         .name("interrupt".into())
         .spawn(move || {
-            let mut signal = 0;
-            // SAFETY: waits for one of the blocked signals in `set`.
-            if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+            if wait_for_signal(&set) {
                 stop();
             }
         });
@@ -208,15 +206,107 @@ pub fn fail_saving_answer(error: &str) -> ! {
         Some((operation, body, save)) => format!("Error: {error}\n{}\n", save(operation, &body)),
         None => format!("Error: {error}\n"),
     };
-    finish(&text, crate::support::error::FAILURE);
+    // Not `finish`: the answer is saved and the line saying where must be printed, even if
+    // an interrupt came meanwhile (its watcher waits on the lock held here).
+    let _final = lock(&FINAL);
+    crate::support::error::report(&text);
+    std::process::exit(crate::support::error::FAILURE);
 }
 
 /// Writes the run's last words to stderr and exits with `code`, as one step an interrupt
-/// cannot interleave with.
+/// cannot interleave with. A failure that an interrupt preceded — a signal already sent, or
+/// being handled — is the interrupt's: say, a closed stdin that a `kill` came before reads
+/// as an empty body, and the run reports `Error: interrupted`, not the empty body.
 pub fn finish(text: &str, code: i32) -> ! {
-    let _final = lock(&FINAL);
+    let last_words = lock(&FINAL);
+    if code != 0 {
+        let taking = lock(&TAKING);
+        if STOPPING.load(Ordering::SeqCst) {
+            // The watcher is ending the run.
+            drop((taking, last_words));
+            loop {
+                std::thread::park();
+            }
+        }
+        if signal_pending() {
+            // Sent, not taken yet: end the run as the watcher would (if it takes the signal
+            // meanwhile, its own `stop` waits on the locks this one holds to the end).
+            drop((taking, last_words));
+            stop();
+        }
+    }
     crate::support::error::report(text);
     std::process::exit(code);
+}
+
+/// Held while the watcher takes a signal and says so (`STOPPING`), and while `finish` looks:
+/// a signal is then either still pending, or taken and said.
+static TAKING: Mutex<()> = Mutex::new(());
+
+/// Waits for one of the signals in `set` (blocked in every thread) and takes it, saying so
+/// under `TAKING`; false if waiting failed. On Linux a signalfd says a signal is pending
+/// without taking it, so the taking happens under the lock; elsewhere (or without a
+/// signalfd) `sigwait` takes it as it wakes, and `finish` may miss a signal in the instant
+/// before `STOPPING` is set.
+fn wait_for_signal(set: &libc::sigset_t) -> bool {
+    #[cfg(target_os = "linux")]
+    if take_through_signalfd(set) {
+        return true;
+    }
+    let mut signal = 0;
+    // SAFETY: waits for one of the blocked signals in `set`.
+    let taken = unsafe { libc::sigwait(set, &mut signal) } == 0;
+    if taken {
+        let _taking = lock(&TAKING);
+        STOPPING.store(true, Ordering::SeqCst);
+    }
+    taken
+}
+
+/// Takes a signal of `set` once a signalfd says one is pending; false if it cannot be used.
+#[cfg(target_os = "linux")]
+fn take_through_signalfd(set: &libc::sigset_t) -> bool {
+    // SAFETY: signalfd(2) on a valid signal set; poll(2) on one valid pollfd; read(2) of one
+    // signalfd_siginfo into a buffer of that size; close(2) of the descriptor opened here.
+    unsafe {
+        let fd = libc::signalfd(-1, set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK);
+        if fd < 0 {
+            return false;
+        }
+        let mut info: libc::signalfd_siginfo = std::mem::zeroed();
+        let size = std::mem::size_of::<libc::signalfd_siginfo>();
+        loop {
+            let mut ready = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            if libc::poll(&mut ready, 1, -1) < 0
+                && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+            {
+                libc::close(fd);
+                return false;
+            }
+            let _taking = lock(&TAKING);
+            if libc::read(fd, (&raw mut info).cast(), size) == size as isize {
+                STOPPING.store(true, Ordering::SeqCst);
+                return true;
+            }
+        }
+    }
+}
+
+/// Whether one of the signals that stop a run was sent and not taken yet.
+fn signal_pending() -> bool {
+    // SAFETY: sigpending(2) fills a zeroed sigset_t, which sigismember then reads.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigpending(&mut set) == 0
+            && SIGNALS
+                .iter()
+                .any(|&signal| libc::sigismember(&set, signal) == 1)
+    }
 }
 
 fn lock<T>(mutex: &'static Mutex<T>) -> MutexGuard<'static, T> {
