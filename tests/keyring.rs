@@ -359,13 +359,19 @@ fn unauthorized(run: &Run) {
     assert!(run.stdout_text().contains("\"error\" : 401"), "{run:?}");
 }
 
+/// A running keyring, a stand-in with the default settings and a sandbox; None where the
+/// keyring test is skipped (see `SecretService::start`).
+fn keyring_and_stand_in() -> Option<(SecretService, StandIn, Sandbox)> {
+    let keyring = SecretService::start()?;
+    let server = StandIn::start(Config::default()).unwrap();
+    Some((keyring, server, Sandbox::new()))
+}
+
 #[test]
 fn digest_keys_only_in_the_keyring() {
-    let Some(keyring) = SecretService::start() else {
+    let Some((keyring, server, sandbox)) = keyring_and_stand_in() else {
         return;
     };
-    let server = StandIn::start(Config::default()).unwrap();
-    let sandbox = Sandbox::new();
     keyless_config(&sandbox, &server.url(), "default", "");
     let before = std::fs::read(sandbox.config_path()).unwrap();
 
@@ -383,11 +389,9 @@ fn digest_keys_only_in_the_keyring() {
 
 #[test]
 fn the_keyring_beats_the_file_and_the_environment_beats_the_keyring() {
-    let Some(keyring) = SecretService::start() else {
+    let Some((keyring, server, sandbox)) = keyring_and_stand_in() else {
         return;
     };
-    let server = StandIn::start(Config::default()).unwrap();
-    let sandbox = Sandbox::new();
     let wrong =
         "public_api_key = 'wrongpub'\nprivate_api_key = '11111111-fake-fake-fake-111111111111'\n";
     keyless_config(&sandbox, &server.url(), "default", wrong);
@@ -429,11 +433,9 @@ fn the_keyring_beats_the_file_and_the_environment_beats_the_keyring() {
 
 #[test]
 fn profile_names_are_lower_cased_and_other_profiles_items_ignored() {
-    let Some(keyring) = SecretService::start() else {
+    let Some((keyring, server, sandbox)) = keyring_and_stand_in() else {
         return;
     };
-    let server = StandIn::start(Config::default()).unwrap();
-    let sandbox = Sandbox::new();
     sandbox.write_config(
         &["work", "default", "other"]
             .map(|name| {
@@ -585,11 +587,9 @@ fn rotated_user_tokens_go_back_to_the_keyring() {
 
 #[test]
 fn a_locked_collection_is_skipped_without_unlocking_or_prompting() {
-    let Some(keyring) = SecretService::start() else {
+    let Some((keyring, server, sandbox)) = keyring_and_stand_in() else {
         return;
     };
-    let server = StandIn::start(Config::default()).unwrap();
-    let sandbox = Sandbox::new();
     sandbox.write_config(&format!(
         "[default]\npublic_api_key = 'wrongpub'\nprivate_api_key = '{PRIVATE_KEY}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
         server.url()
@@ -639,11 +639,9 @@ fn a_locked_collection_is_skipped_without_unlocking_or_prompting() {
 
 #[test]
 fn login_wins_over_other_collections_and_an_item_elsewhere_is_found() {
-    let Some(keyring) = SecretService::start() else {
+    let Some((keyring, server, sandbox)) = keyring_and_stand_in() else {
         return;
     };
-    let server = StandIn::start(Config::default()).unwrap();
-    let sandbox = Sandbox::new();
     keyless_config(&sandbox, &server.url(), "default", "");
     // Only in another collection: found.
     keyring.store_bytes(
@@ -670,11 +668,9 @@ fn login_wins_over_other_collections_and_an_item_elsewhere_is_found() {
 
 #[test]
 fn values_that_are_not_text_or_empty_fall_back_to_the_file() {
-    let Some(keyring) = SecretService::start() else {
+    let Some((keyring, server, sandbox)) = keyring_and_stand_in() else {
         return;
     };
-    let server = StandIn::start(Config::default()).unwrap();
-    let sandbox = Sandbox::new();
     sandbox.write_api_key_config(&server.url());
     let pinned = [("MONGODB_ATLAS_API_VERSION", "2023-01-01")];
     keyring.store_bytes(
