@@ -125,7 +125,7 @@ fn unknown_root_commands_fail_with_cobra_suggestions() {
         &["api", "programmaticApiKeys", "nope", "--orgId", "x"],
         Stdin::Null,
     );
-    run.assert_error("Error: unknown flag: --orgId\n");
+    run.assert_error("Error: unknown command \"nope\" for \"atlas api programmaticApiKeys\"\n");
 }
 
 #[test]

@@ -99,6 +99,12 @@ impl Command {
         )
     }
 
+    /// True for the groups whose stray words are errors: the root (as in cobra), `api` and its
+    /// tags (cobra would print their help and exit 0).
+    fn refuses_unknown_words(self) -> bool {
+        matches!(self, Command::Root | Command::Api | Command::Tag)
+    }
+
     /// The full command path, e.g. `atlas api programmaticApiKeys createOrgApiKey`.
     pub fn path(self) -> String {
         match self.parent() {
@@ -271,9 +277,37 @@ pub struct Found {
 /// skipping the value of each flag the current level knows takes one. So the command is found
 /// here, over the same definitions, and only then does clap parse its flags.
 ///
-/// : flags may stand anywhere, the first
-/// non-flag word names the next sub-command, and an unknown word under the root is an error.
+/// Flags may stand anywhere and the first non-flag word names the next sub-command. A word
+/// that names none under the root, `api` or a tag is an error with cobra's root text and
+/// suggestions: cobra itself accepts stray words below the root and prints the group's help
+/// with exit 0, which turns a typo in a script into a passing step (see the README's
+/// "Differences from the Go CLI").
 pub fn find(args: &[String]) -> Result<Found, String> {
+    let found = walk(args);
+    let words = strip_flags(&found.args, &found.command.flags());
+    match words.first() {
+        Some(word) if found.command.refuses_unknown_words() => Err(format!(
+            "unknown command {} for {}{}",
+            crate::support::quote::go_quote(word),
+            crate::support::quote::go_quote(found.command.path().as_str()),
+            suggestions(found.command, word)
+        )),
+        _ => Ok(found),
+    }
+}
+
+/// The topic of `atlas help <words>`: cobra's `Find` without the check for unknown words
+/// below the root, so `atlas help api <anything>` shows the help of `api`, as in Go.
+pub fn find_help_topic(args: &[String]) -> Result<Found, String> {
+    let found = walk(args);
+    match found.command {
+        Command::Root => find(args),
+        _ => Ok(found),
+    }
+}
+
+/// Follows argv's words down the tree as far as they name sub-commands.
+fn walk(args: &[String]) -> Found {
     let mut command = Command::Root;
     let mut args = args.to_vec();
     loop {
@@ -285,18 +319,13 @@ pub fn find(args: &[String]) -> Result<Found, String> {
         args = args_minus_first(&args, &words[0], &flags);
         command = next;
     }
-    if command == Command::Root {
-        let words = strip_flags(&args, &command.flags());
-        if let Some(word) = words.first() {
-            return Err(format!(
-                "unknown command {} for {}{}",
-                crate::support::quote::go_quote(word),
-                crate::support::quote::go_quote(command.path().as_str()),
-                suggestions(command, word)
-            ));
-        }
-    }
-    Ok(Found { command, args })
+    Found { command, args }
+}
+
+/// The words (the non-flag arguments) cobra's `stripFlags` finds in `args` at `command`'s
+/// level.
+pub fn words(args: &[String], command: Command) -> Vec<String> {
+    strip_flags(args, &command.flags())
 }
 
 /// cobra's `stripFlags`: the non-flag words of argv, skipping the value of each flag that
@@ -357,7 +386,9 @@ fn takes_separate_value(arg: &str, flags: &FlagSet) -> bool {
     }
 }
 
-/// cobra's "Did you mean this?" block for an unknown sub-command.
+/// cobra's "Did you mean this?" block for an unknown sub-command: the names (never the
+/// aliases) of the available children — not `help` — within two edits of the word, ignoring
+/// case, or starting with it.
 fn suggestions(command: Command, typed: &str) -> String {
     let found: Vec<&str> = command
         .children()
@@ -448,9 +479,9 @@ mod tests {
                 &[],
             ),
             (
-                &["api", "programmaticApiKeys", "nope", "--orgId", "x"],
-                "atlas api programmaticApiKeys",
-                &["nope", "--orgId", "x"],
+                &["api", "programmaticApiKeys", "createOrgApiKey", "extra"],
+                op,
+                &["extra"],
             ),
             (&["completion", "bash"], "atlas completion bash", &[]),
             (&["help", "api"], "atlas help", &["api"]),
@@ -473,6 +504,47 @@ mod tests {
             "unknown command \"comp\" for \"atlas\"\n\nDid you mean this?\n\tcompletion\n"
         );
         assert!(find(&args(&["--bogus", "foo"])).is_ok());
+    }
+
+    #[test]
+    fn unknown_words_under_api_and_tags_are_errors() {
+        let err = |list: &[&str]| find(&args(list)).err().unwrap();
+        assert_eq!(
+            err(&["api", "programmaticApiKey"]),
+            "unknown command \"programmaticApiKey\" for \"atlas api\"\n\nDid you mean this?\n\tprogrammaticApiKeys\n"
+        );
+        assert_eq!(
+            err(&["api", "clusters", "--help"]),
+            "unknown command \"clusters\" for \"atlas api\""
+        );
+        assert_eq!(
+            err(&["api", "-P", "x", "help"]),
+            "unknown command \"help\" for \"atlas api\""
+        );
+        // Suggestions by prefix and by distance, names only (never an alias).
+        assert_eq!(
+            err(&[
+                "api",
+                "programmaticApiKeys",
+                "listOrgApiKey",
+                "--orgId",
+                "x"
+            ]),
+            "unknown command \"listOrgApiKey\" for \"atlas api programmaticApiKeys\"\n\nDid you mean this?\n\tlistOrgApiKeys\n"
+        );
+        assert_eq!(
+            err(&[
+                "api",
+                "programmaticApiKeys",
+                "createOrgApiKeyAccessListEntr"
+            ]),
+            "unknown command \"createOrgApiKeyAccessListEntr\" for \"atlas api programmaticApiKeys\""
+        );
+        // The value of -P is not a word; a known command after it is found.
+        assert!(find(&args(&["api", "-P", "nope", "programmaticApiKeys"])).is_ok());
+        // `atlas help` looks topics up as cobra does.
+        let topic = find_help_topic(&args(&["api", "nope"])).ok().unwrap();
+        assert_eq!(topic.command, Command::Api);
     }
 
     #[test]

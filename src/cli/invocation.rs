@@ -70,7 +70,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation> {
             ),
             None => Ok(Invocation::Print(crate::cli::completion::script(shell))),
         },
-        Command::Help => match command::find(&flags.positional) {
+        Command::Help => match command::find_help_topic(&flags.positional) {
             Ok(topic) => text(help::help(topic.command)),
             Err(_) => Ok(Invocation::PrintError(format!(
                 "Unknown help topic [{}]\n{}",
@@ -313,8 +313,8 @@ mod tests {
             &["--help"][..],
             &[],
             &["api"],
-            &["api", "programmaticApiKeys", "nope"],
             &["api", "programmaticApiKeys", "createOrgApiKey", "-h"],
+            &["help", "api", "nope"],
             &["-v"],
             &["help", "api"],
             &["completion"],
@@ -329,8 +329,20 @@ mod tests {
             Invocation::PrintError(_)
         ));
         let err = |list: &[&str]| parse(&args(list)).err().unwrap().to_string();
+        // An unknown word under a tag is refused before its flags are parsed.
         assert_eq!(
-            err(&["api", "programmaticApiKeys", "nope", "--orgId", "x"]),
+            err(&[
+                "api",
+                "programmaticApiKeys",
+                "nope",
+                "--orgId",
+                "x",
+                "--help"
+            ]),
+            "unknown command \"nope\" for \"atlas api programmaticApiKeys\""
+        );
+        assert_eq!(
+            err(&["api", "programmaticApiKeys", "--orgId", "x"]),
             "unknown flag: --orgId"
         );
         assert_eq!(
