@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use atlas::api::request::CommandRequest;
 use atlas::api::response::CommandResponse;
 use atlas::api::{body, preflight, request};
+use atlas::cli::handover;
 use atlas::cli::invocation::{self as cli, Invocation};
 use atlas::config::{self, ConfigFile, Env, Profile};
 use atlas::credentials::Credentials;
@@ -21,6 +22,11 @@ use atlas::transport::executor::Executor;
 use atlas::transport::proxy::ProxySettings;
 
 fn main() {
+    // Before anything else: a command this binary does not serve goes to the Go CLI.
+    if let Err(e) = handover::hand_over_unserved(&std::env::args_os().collect::<Vec<_>>()) {
+        error::report(&format!("Error: {e:#}\n"));
+        std::process::exit(error::FAILURE);
+    }
     ignore_sigpipe();
     interrupt::watch();
     match run() {
@@ -44,6 +50,9 @@ fn run() -> Result<i32> {
     let warnings = Warnings::stderr();
     let env = Env::from_process();
     let debug = args.debug();
+    if let Some(line) = env.ignored_variables_warning() {
+        warnings.line(&line);
+    }
     let (profile, timeout_secs) = load_profile(args.profile(), &env, &warnings)?;
     let command = cli::command_request(args, &profile, &mut warnings.clone())?;
     let body = read_body(&command, &warnings)?;

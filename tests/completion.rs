@@ -397,12 +397,12 @@ fn the_hidden_profiles_command_prints_names_only() {
     sandbox.write_config(
         "service = 'cloud'\n[default]\nprivate_api_key = 'fake-secret-value'\n[ci]\n[Prod]\norg_id = 'x'\n",
     );
-    let run = sandbox.run(&["__complete", "profiles"], Stdin::Null);
+    let run = sandbox.run(&["__atlas_rs_complete", "profiles"], Stdin::Null);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     assert_eq!(run.stdout_text(), "ci\ndefault\nprod\n");
     for broken in ["[default\n", "x = \n"] {
         sandbox.write_config(broken);
-        let run = sandbox.run(&["__complete", "profiles"], Stdin::Null);
+        let run = sandbox.run(&["__atlas_rs_complete", "profiles"], Stdin::Null);
         assert_eq!(
             (run.code, run.stdout_text(), run.stderr),
             (0, String::new(), String::new())
@@ -413,11 +413,11 @@ fn the_hidden_profiles_command_prints_names_only() {
     let fifo = std::ffi::CString::new(sandbox.config_path().display().to_string()).unwrap();
     // SAFETY: mkfifo on a NUL-terminated path.
     assert_eq!(unsafe { mkfifo(fifo.as_ptr(), 0o600) }, 0);
-    let run = sandbox.run(&["__complete", "profiles"], Stdin::Null);
+    let run = sandbox.run(&["__atlas_rs_complete", "profiles"], Stdin::Null);
     assert_eq!((run.code, run.stdout.len()), (0, 0));
     // Nothing of it shows in help.
     let help = sandbox.run(&["--help"], Stdin::Null).stdout_text();
-    assert!(!help.contains("__complete"));
+    assert!(!help.contains("__atlas_rs_complete"));
 }
 
 unsafe extern "C" {
@@ -434,7 +434,7 @@ fn zsh_and_powershell_scripts_cover_the_tree() {
         {
             assert!(text.contains(name), "{shell}: {name}");
         }
-        assert!(text.contains("__complete profiles"), "{shell}");
+        assert!(text.contains("__atlas_rs_complete profiles"), "{shell}");
     }
     let ps = script("powershell");
     assert!(ps.starts_with("# powershell completion for atlas\nRegister-ArgumentCompleter -Native -CommandName 'atlas' -ScriptBlock {\n"));

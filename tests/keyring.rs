@@ -817,7 +817,7 @@ fn help_completion_version_and_flag_errors_never_touch_the_keyring() {
         &["api", "programmaticApiKeys", "--help"],
         &["--version"],
         &["completion", "bash"],
-        &["__complete", "profiles"],
+        &["__atlas_rs_complete", "profiles"],
         &[
             "api",
             "programmaticApiKeys",

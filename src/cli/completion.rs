@@ -1,6 +1,6 @@
 //! Shell completion: the bash, zsh, fish and PowerShell scripts, generated from the clap
-//! command tree (`command::tree`, the one the flags are parsed with), and `atlas __complete profiles`, which the scripts run when TAB is pressed after
-//! `-P` to offer the profile names of `config.toml` (names only, never a value).
+//! command tree (`command::tree`, the one the flags are parsed with), and `atlas __atlas_rs_complete profiles`, which the scripts run when TAB is
+//! pressed after `-P` to offer the profile names of `config.toml` (names only, never a value).
 //!
 //! Every script carries the same table: each command path the tree can reach (by primary
 //! names and by aliases, and under `help`), what may follow it (sub-commands, flags), and
@@ -10,10 +10,12 @@ use crate::cli::command;
 use crate::cli::shell::Shell;
 use crate::config::{ConfigFile, Env};
 
-/// The hidden command the scripts run for what is known only when TAB is pressed.
-pub const HIDDEN_COMMAND: &str = "__complete";
+/// The hidden command the scripts run for what is known only when TAB is pressed. Its name
+/// is this binary's own: cobra's `__complete` belongs to the Go CLI's completion scripts and
+/// is handed over to the Go CLI (see `handover`).
+pub const HIDDEN_COMMAND: &str = "__atlas_rs_complete";
 
-/// `atlas __complete <what>`: one candidate a line. `profiles` lists the profile names of
+/// `atlas __atlas_rs_complete <what>`: one candidate a line. `profiles` lists the profile names of
 /// `config.toml`; a missing, unreadable or broken file offers nothing.
 pub fn hidden_command(args: &[String]) -> Vec<u8> {
     if args.first().map(String::as_str) != Some("profiles") {

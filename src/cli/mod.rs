@@ -4,6 +4,7 @@
 pub mod command;
 pub mod completion;
 pub mod flags;
+pub mod handover;
 pub mod help;
 pub mod invocation;
 pub mod shell;

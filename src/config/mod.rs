@@ -31,6 +31,26 @@ const PROFILE_PROPERTIES: &[&str] = &[
     "service",
 ];
 
+/// The properties read from `MONGODB_ATLAS_<KEY>` (or `MCLI_<KEY>`) variables: the profile's
+/// that this project uses, and the profile's name.
+const ENV_PROPERTIES: &[&str] = &[
+    "access_token",
+    "account_url",
+    "api_version",
+    "auth_type",
+    "client_id",
+    "client_secret",
+    "http_timeout",
+    "ops_manager_url",
+    "org_id",
+    "private_api_key",
+    "profile",
+    "project_id",
+    "public_api_key",
+    "refresh_token",
+    "service",
+];
+
 /// The properties the Go CLI keeps in the OS keyring when it has one (behavior §c).
 pub const SECRET_PROPERTIES: [&str; 6] = [
     "public_api_key",
@@ -91,6 +111,21 @@ impl Env {
         } else {
             "MONGODB_ATLAS_"
         }
+    }
+
+    /// The warning for `MONGODB_ATLAS_*` variables that an `MCLI*` variable hides (the Go CLI
+    /// reads only one family, and switches without a word): `Some` when such a variable is set
+    /// and a non-empty `MONGODB_ATLAS_<KEY>` names a key this project reads. It names the
+    /// byte-wise smallest variable starting with `MCLI`.
+    pub fn ignored_variables_warning(&self) -> Option<String> {
+        let mcli = self.vars.keys().find(|k| k.starts_with("MCLI"))?;
+        let hidden = ENV_PROPERTIES.iter().any(|key| {
+            self.get(&format!("MONGODB_ATLAS_{}", key.to_uppercase()))
+                .is_some_and(|v| !v.is_empty())
+        });
+        hidden.then(|| {
+            format!("warning: MONGODB_ATLAS_* variables are ignored because {mcli} is set")
+        })
     }
 
     /// The environment's value for a property, if set and non-empty.
@@ -631,6 +666,38 @@ mod tests {
         assert_eq!(p.get("project_id").as_deref(), Some("pdef"));
         let p = profile(TWO, None, &[("MCLI_PROJECT_ID", "mcli")]).unwrap();
         assert_eq!(p.get("project_id").as_deref(), Some("mcli"));
+    }
+
+    #[test]
+    fn hidden_mongodb_atlas_variables_are_named() {
+        let warning = |pairs: &[(&str, &str)]| {
+            Env::from_pairs(pairs.iter().copied()).ignored_variables_warning()
+        };
+        let expected = "warning: MONGODB_ATLAS_* variables are ignored because MCLIX is set";
+        let pairs = [
+            ("MCLI_TELEMETRY_ENABLED", "false"),
+            ("MCLIX", ""),
+            ("MONGODB_ATLAS_PUBLIC_API_KEY", "k"),
+        ];
+        assert_eq!(warning(&pairs).as_deref(), Some(expected));
+        assert_eq!(
+            warning(&[("MCLI_X", "1"), ("MONGODB_ATLAS_PROFILE", "p")]).as_deref(),
+            Some("warning: MONGODB_ATLAS_* variables are ignored because MCLI_X is set")
+        );
+        // Nothing hidden: no MCLI variable, an empty value, or a key this project never reads.
+        assert_eq!(warning(&[("MONGODB_ATLAS_ORG_ID", "o")]), None);
+        assert_eq!(
+            warning(&[("MCLI_X", "1"), ("MONGODB_ATLAS_ORG_ID", "")]),
+            None
+        );
+        assert_eq!(
+            warning(&[("MCLI_X", "1"), ("MONGODB_ATLAS_BASE_URL", "u")]),
+            None
+        );
+        assert_eq!(
+            warning(&[("MCLI_X", "1"), ("MONGODB_ATLAS_OUTPUT", "json")]),
+            None
+        );
     }
 
     #[test]

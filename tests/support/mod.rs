@@ -97,7 +97,7 @@ impl Sandbox {
         command
             .args(args)
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", path_without_atlas())
             .env("HOME", self.dir.path().join("home"))
             .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
             .current_dir(self.dir.path());
@@ -276,4 +276,14 @@ pub fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(path)
+}
+
+/// The test process's `PATH` without the folders that hold an `atlas` (a Go CLI installed on
+/// the machine would otherwise be handed the commands this binary does not serve).
+pub fn path_without_atlas() -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let kept: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|dir| !dir.join("atlas").exists())
+        .collect();
+    std::env::join_paths(kept).unwrap()
 }
