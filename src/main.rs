@@ -62,10 +62,10 @@ fn run() -> Result<i32> {
         timeout_secs,
         env: &env,
         debug,
-        warnings,
+        warnings: warnings.clone(),
     };
     let response = send(&command, body, run)?;
-    output::deliver(&command, response, destination)?;
+    output::deliver(&command, response, destination, &warnings)?;
     Ok(error::SUCCESS)
 }
 

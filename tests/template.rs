@@ -1,7 +1,10 @@
 //! `-o '<go template>'` through the built binary: Go's output for real responses, Go's error
-//! texts, nothing written on a template error, and no template over error bodies.
+//! texts, nothing written on a template error, no template over error bodies, and a created
+//! key's answer saved when its template names fields the answer does not have.
 
 mod support;
+
+use std::os::unix::fs::PermissionsExt;
 
 use atlas_standin::{Canned, Config, StandIn};
 use support::*;
@@ -202,4 +205,136 @@ fn templates_go_to_the_output_file() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&out).unwrap(), ORG_KEY);
+}
+
+const KEY_BODY: &str = r#"{"desc":"t","roles":["ORG_READ_ONLY"]}"#;
+
+/// `createOrgApiKey` with this template, its state folder at `state` in the sandbox.
+fn create_key(sandbox: &Sandbox, template: &str, more: &[&str]) -> Run {
+    let mut argv = args(
+        "createOrgApiKey",
+        &["--orgId", ORG, "--version", "2023-01-01", "-o", template],
+    );
+    argv.extend_from_slice(more);
+    let state = sandbox.path("state");
+    sandbox.run_env(
+        &argv,
+        &[("XDG_STATE_HOME", state.to_str().unwrap())],
+        Stdin::Bytes(KEY_BODY.as_bytes().to_vec()),
+    )
+}
+
+/// The answers saved in the sandbox's state folder.
+fn saved_answers(sandbox: &Sandbox) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(sandbox.path("state/atlascli/responses"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+/// Checks that stderr is exactly the warning for `chains` and the line naming the saved
+/// answer, and that the answer is the one file saved, private; returns its bytes.
+fn assert_warned_and_saved(sandbox: &Sandbox, run: &Run, chains: &str) -> Vec<u8> {
+    assert_eq!(run.code, 0, "{run:?}");
+    let saved = saved_answers(sandbox);
+    assert_eq!(saved.len(), 1, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: the template names fields the response does not have: {chains}\nthe response was saved to {}\n",
+            saved[0].display()
+        )
+    );
+    let mode = std::fs::metadata(&saved[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    std::fs::read(&saved[0]).unwrap()
+}
+
+#[test]
+fn a_template_naming_a_missing_field_saves_the_created_key() {
+    let (server, sandbox) = seeded();
+    let run = create_key(&sandbox, "{{.privatekey}}", &[]);
+    assert_eq!(run.stdout_text(), "<no value>");
+    let saved = assert_warned_and_saved(&sandbox, &run, ".privatekey");
+    let saved: serde_json::Value = serde_json::from_slice(&saved).unwrap();
+    let state = server.state();
+    let created = state["apiKeys"].as_array().unwrap().last().unwrap();
+    assert_eq!(saved["id"], created["id"]);
+    assert!(
+        saved["privateKey"].is_string() && saved["privateKey"] == created["privateKey"],
+        "the saved answer holds the created private key"
+    );
+}
+
+#[test]
+fn every_missing_chain_is_named_once_in_order_and_the_raw_answer_is_saved() {
+    let (server, sandbox) = seeded();
+    let raw = r#"{"id":"k1","privateKey":"00000000-fake-fake-fake-00000000abcd","roles":[{"roleName":"ORG_READ_ONLY"},{"roleName":"ORG_MEMBER"}],"desc":null}"#;
+    server.push_response(Canned::json(201, raw));
+    let out = sandbox.path("out.txt");
+    let template = "{{.id}}:{{.privatekey}}{{range .roles}} {{.roleName}}/{{.orgId}}{{end}} {{$.privatekey}} {{.privatekey}} {{.desc}} {{index . \"nope\"}} {{if .a.b}}{{end}}";
+    let run = create_key(&sandbox, template, &["--outputFile", out.to_str().unwrap()]);
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "k1:<no value> ORG_READ_ONLY/<no value> ORG_MEMBER/<no value> <no value> <no value> <no value> <no value> "
+    );
+    let saved = assert_warned_and_saved(&sandbox, &run, ".privatekey, .orgId, $.privatekey, .a.b");
+    assert!(
+        saved == raw.as_bytes(),
+        "the saved answer is the raw answer"
+    );
+}
+
+#[test]
+fn a_template_whose_fields_all_exist_saves_nothing() {
+    let (_server, sandbox) = seeded();
+    let run = create_key(
+        &sandbox,
+        "{{.id}} {{.desc}} {{range .roles}}{{.roleName}}{{end}}",
+        &[],
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert!(run.stdout_text().ends_with(" t ORG_READ_ONLY"), "{run:?}");
+    assert!(saved_answers(&sandbox).is_empty());
+}
+
+#[test]
+fn answers_that_can_be_asked_again_are_not_saved_for_a_missing_field() {
+    let (_server, sandbox) = seeded();
+    let state = sandbox.path("state");
+    let run = sandbox.run_env(
+        &args(
+            "listOrgApiKeys",
+            &[
+                "--orgId",
+                ORG,
+                "--version",
+                "2023-01-01",
+                "-o",
+                "{{.nothing}}",
+            ],
+        ),
+        &[("XDG_STATE_HOME", state.to_str().unwrap())],
+        Stdin::Null,
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!(run.stdout_text(), "<no value>");
+    assert!(saved_answers(&sandbox).is_empty());
+}
+
+#[test]
+fn a_missing_field_whose_answer_cannot_be_saved_says_why_and_succeeds() {
+    let (_server, sandbox) = seeded();
+    // The state folder's place is taken by a file: nothing can be saved there.
+    sandbox.write_file("state", b"not a folder");
+    let run = create_key(&sandbox, "{{.privatekey}}", &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout_text(), "<no value>");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: the template names fields the response does not have: .privatekey\nthe response could not be saved: {}: file exists\n",
+            sandbox.path("state").display()
+        )
+    );
 }

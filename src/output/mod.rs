@@ -4,7 +4,9 @@
 //! A POST's 2xx answer may hold a private key that cannot be asked for again (DECISIONS
 //! D16): while it is being delivered it is held for the interrupt watcher, SIGPIPE is
 //! ignored (a reader that closed the pipe is a write error, not a silent death), and if the
-//! template or the write fails, the raw answer is saved and the error says where.
+//! template or the write fails, the raw answer is saved and the error says where. A template
+//! that names fields such an answer does not have prints Go's output as Go does, then warns
+//! and saves the answer (README, "Differences from the Go CLI").
 
 pub mod destination;
 pub mod response_archive;
@@ -19,6 +21,7 @@ use crate::api::request::CommandRequest;
 use crate::api::response::CommandResponse;
 use crate::output::destination::Destination;
 use crate::support::error::SERVER_RETURNED_ERROR;
+use crate::support::warnings::Warnings;
 
 /// The response format to ask for: a template reads JSON; anything else is asked for as is.
 pub fn response_format(output: &str) -> &str {
@@ -54,11 +57,13 @@ pub fn expect_answer(command: &CommandRequest) {
     }
 }
 
-/// Writes the answer where the user asked; a non-2xx answer is written, then reported.
+/// Writes the answer where the user asked; a non-2xx answer is written, then reported. A
+/// kept answer whose template named fields it does not have is saved once written.
 pub fn deliver(
     command: &CommandRequest,
     response: CommandResponse,
     destination: Destination,
+    warnings: &Warnings,
 ) -> Result<()> {
     let success = response.is_success();
     let body = Arc::new(response.body);
@@ -72,10 +77,17 @@ pub fn deliver(
     }
     // An answer that can be asked again dies quietly on a closed pipe, as Go's does.
     let quiet_on_broken_pipe = !keep;
+    let mut fields_missing = false;
     let delivered = if success && template::is_template(&command.output) {
-        template::format(&command.output, &body)
+        template::format_with_report(&command.output, &body)
             .map_err(|e| anyhow!("error formatting output\n{e}"))
-            .and_then(|text| destination.write(&text, quiet_on_broken_pipe))
+            .and_then(|formatted| {
+                if keep && !formatted.missing.is_empty() {
+                    fields_missing = true;
+                    warnings.line(&missing_fields_warning(&formatted.missing));
+                }
+                destination.write(&formatted.output, quiet_on_broken_pipe)
+            })
     } else {
         destination.write(&body, quiet_on_broken_pipe)
     };
@@ -84,7 +96,9 @@ pub fn deliver(
         Err(error) if keep => crate::support::interrupt::fail_saving_answer(&format!("{error:#}")),
         Err(error) => Err(error),
         Ok(()) => {
-            if keep {
+            if fields_missing {
+                crate::support::interrupt::save_held_answer(|line| warnings.line(line));
+            } else if keep {
                 crate::support::interrupt::take_answer();
             }
             if !success {
@@ -93,6 +107,14 @@ pub fn deliver(
             Ok(())
         }
     }
+}
+
+/// The warning for a template whose field chains found no key in the answer.
+fn missing_fields_warning(chains: &[String]) -> String {
+    format!(
+        "warning: the template names fields the response does not have: {}",
+        chains.join(", ")
+    )
 }
 
 /// Writes help, version or completion text to stdout (a closed pipe ends the process like

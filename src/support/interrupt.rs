@@ -197,6 +197,17 @@ pub fn take_answer() -> Option<HeldAnswer> {
     lock(&ANSWER).take()
 }
 
+/// Saves the held answer although it was delivered (the output may have missed what the
+/// user needed of it) and hands `say` the line that says where it went, all under the lock
+/// the interrupt watcher takes: an interrupt arriving meanwhile waits, then finds nothing
+/// left to save, so the answer is saved and its line said once.
+pub fn save_held_answer(say: impl FnOnce(&str)) {
+    let mut held = lock(&ANSWER);
+    if let Some((operation, body, save)) = held.take() {
+        say(&save(operation, &body));
+    }
+}
+
 /// Ends a run whose held answer could not be delivered: saves it and prints the error with
 /// the line that says where it went, all under the lock the interrupt watcher takes, so an
 /// interrupt arriving meanwhile can neither cut the save short nor print over it.
@@ -311,4 +322,23 @@ fn signal_pending() -> bool {
 
 fn lock<T>(mutex: &'static Mutex<T>) -> MutexGuard<'static, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_save(operation: &str, body: &[u8]) -> String {
+        format!("saved {operation} ({} bytes)", body.len())
+    }
+
+    #[test]
+    fn a_held_answer_is_saved_and_said_once() {
+        hold_answer("createOrgApiKey", Arc::new(b"{}".to_vec()), fake_save);
+        let mut said = Vec::new();
+        save_held_answer(|line| said.push(line.to_string()));
+        save_held_answer(|line| said.push(line.to_string()));
+        assert_eq!(said, ["saved createOrgApiKey (2 bytes)"]);
+        assert!(take_answer().is_none(), "nothing is left for an interrupt");
+    }
 }

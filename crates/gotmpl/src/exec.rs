@@ -31,6 +31,59 @@ pub struct ExecError(pub String);
 
 type R<T> = Result<T, ExecError>;
 
+/// A field chain as the template writes it (`.a.b`, `$.a`, `$v.a`, `(pipe).a`), named when
+/// one of its look-ups finds no such key in a map.
+#[derive(Clone, Copy)]
+enum Written<'t> {
+    Field(&'t [String]),
+    Var(&'t Var),
+    Chain(&'t Arg),
+}
+
+impl Written<'_> {
+    /// The node's kind and address: the same node is named once, however often it runs.
+    fn key(&self) -> (u8, usize) {
+        match self {
+            Written::Field(ident) => (0, ident.as_ptr() as usize),
+            Written::Var(v) => (1, std::ptr::from_ref(*v) as usize),
+            Written::Chain(arg) => (2, std::ptr::from_ref(*arg) as usize),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Written::Field(ident) => ident.iter().map(|id| format!(".{id}")).collect(),
+            Written::Var(v) => v.ident.join("."),
+            Written::Chain(arg) => arg.to_go_string(),
+        }
+    }
+}
+
+/// The field chains whose look-ups found no key, each once, in order of first evaluation.
+#[derive(Default)]
+struct Missing {
+    seen: std::collections::HashSet<(u8, usize)>,
+    chains: Vec<String>,
+}
+
+impl Missing {
+    fn note(&mut self, chain: Written<'_>) {
+        if self.seen.insert(chain.key()) {
+            let text = chain.text();
+            if !self.chains.contains(&text) {
+                self.chains.push(text);
+            }
+        }
+    }
+}
+
+/// What a successful execution produced: the output, and the field chains that named a key
+/// the data did not have.
+pub struct Executed {
+    pub output: Vec<u8>,
+    pub missing: Vec<String>,
+}
+
 /// The node execution is "at", for error messages.
 #[derive(Clone, Copy)]
 enum At<'t> {
@@ -88,6 +141,7 @@ struct State<'t> {
     steps: u64,
     max_steps: u64,
     out: Vec<u8>,
+    missing: Missing,
 }
 
 /// Executes template `name` of `trees` (parsed from `text`) over `data`, allowing at most
@@ -99,7 +153,7 @@ pub fn execute(
     name: &str,
     data: Datum,
     max_steps: u64,
-) -> Result<Vec<u8>, (ExecError, Vec<u8>)> {
+) -> Result<Executed, (ExecError, Vec<u8>)> {
     let dot = Value::of(data);
     let mut s = State {
         trees,
@@ -112,6 +166,7 @@ pub fn execute(
         steps: 0,
         max_steps,
         out: Vec::new(),
+        missing: Missing::default(),
     };
     let Some(tree) = trees.get(name.as_bytes()) else {
         let e = s.errorf(format!(
@@ -121,7 +176,10 @@ pub fn execute(
         return Err((e, s.out));
     };
     match s.walk_list(&dot, &tree.root).and_then(|_| s.check_output()) {
-        Ok(()) => Ok(s.out),
+        Ok(()) => Ok(Executed {
+            output: s.out,
+            missing: s.missing.chains,
+        }),
         Err(e) => Err((e, s.out)),
     }
 }
@@ -436,7 +494,8 @@ impl<'t> State<'t> {
         match first {
             Arg::Field { ident, .. } => {
                 self.at = At::Arg(first);
-                return self.eval_field_chain(dot, dot.clone(), ident, &cmd.args, final_);
+                let written = Written::Field(ident);
+                return self.eval_field_chain(dot, dot.clone(), ident, written, &cmd.args, final_);
             }
             Arg::Chain { .. } => return self.eval_chain_node(dot, first, &cmd.args, final_),
             Arg::Identifier { name, .. } => {
@@ -505,7 +564,7 @@ impl<'t> State<'t> {
             ));
         }
         let pipe = self.eval_arg(dot, None, node)?;
-        self.eval_field_chain(dot, pipe, field, args, final_)
+        self.eval_field_chain(dot, pipe, field, Written::Chain(chain), args, final_)
     }
 
     fn eval_variable_node(
@@ -523,7 +582,7 @@ impl<'t> State<'t> {
             }
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, &v.ident[1..], args, final_)
+        self.eval_field_chain(dot, value, &v.ident[1..], Written::Var(v), args, final_)
     }
 
     fn eval_field_chain(
@@ -531,20 +590,22 @@ impl<'t> State<'t> {
         dot: &Value,
         mut receiver: Value,
         ident: &'t [String],
+        written: Written<'t>,
         args: &'t [Arg],
         final_: Option<Value>,
     ) -> R<Value> {
         let n = ident.len();
         for name in &ident[..n - 1] {
-            receiver = self.eval_field(dot, name, &[], None, receiver)?;
+            receiver = self.eval_field(dot, name, written, &[], None, receiver)?;
         }
-        self.eval_field(dot, &ident[n - 1], args, final_, receiver)
+        self.eval_field(dot, &ident[n - 1], written, args, final_, receiver)
     }
 
     fn eval_field(
         &mut self,
         _dot: &Value,
         name: &str,
+        written: Written<'t>,
         args: &[Arg],
         final_: Option<Value>,
         receiver: Value,
@@ -563,7 +624,10 @@ impl<'t> State<'t> {
             }
             return Ok(match m.get(name.as_bytes()) {
                 Some(v) => Value::Iface(v.clone()),
-                None => Value::Invalid,
+                None => {
+                    self.missing.note(written);
+                    Value::Invalid
+                }
             });
         }
         self.fail(format!("can't evaluate field {name} in type {typ}"))
@@ -704,8 +768,9 @@ impl<'t> State<'t> {
                 };
             }
             Arg::Field { ident, .. } => {
-                let v =
-                    self.eval_field_chain(dot, dot.clone(), ident, std::slice::from_ref(n), None)?;
+                let args = std::slice::from_ref(n);
+                let written = Written::Field(ident);
+                let v = self.eval_field_chain(dot, dot.clone(), ident, written, args, None)?;
                 return self.validate_type(v, typ);
             }
             Arg::Variable(v) => {
@@ -753,7 +818,7 @@ mod tests {
     fn run(text: &str, max_steps: u64) -> Result<String, String> {
         let trees = parse("t", text)?;
         execute(&trees, text, "t", Datum::Nil, max_steps)
-            .map(|o| String::from_utf8_lossy(&o).into_owned())
+            .map(|o| String::from_utf8_lossy(&o.output).into_owned())
             .map_err(|(e, _)| e.0)
     }
 

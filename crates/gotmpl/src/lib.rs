@@ -77,11 +77,29 @@ pub fn is_template(s: &str) -> bool {
     }
 }
 
+/// What [`format_with_report`] produced: Go's output, and the field chains that looked up a
+/// key the data did not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Formatted {
+    /// The output, byte for byte Go's (`<no value>` where a key was missing).
+    pub output: Vec<u8>,
+    /// Each field chain (`.x`, `.x.y`, `$.x`, `$v.x`, `(pipe).x`) as the template writes it
+    /// whose look-up found no such key in an object while the template ran, once each, in
+    /// order of first evaluation. A key present with `null` is not missing; `index` never
+    /// counts; a field of a non-object is Go's error, not a missing key.
+    pub missing: Vec<String>,
+}
+
 /// Executes a Go template over a JSON response body, exactly as the Go CLI does:
 /// the body's FIRST JSON value is decoded like Go's `json.NewDecoder(r).Decode(&v)` into
 /// generic values (objects → maps, arrays → slices, every number → float64), then the template
 /// named "formatter-template" is parsed and executed over it.
 pub fn format(template: &str, body: &[u8]) -> Result<Vec<u8>, FormatError> {
+    format_with_report(template, body).map(|formatted| formatted.output)
+}
+
+/// [`format`], also saying which field chains found no key (see [`Formatted::missing`]).
+pub fn format_with_report(template: &str, body: &[u8]) -> Result<Formatted, FormatError> {
     let (t, b) = (template.to_string(), body.to_vec());
     let worker = std::thread::Builder::new()
         .name("gotmpl".into())
@@ -114,7 +132,7 @@ pub fn check(template: &str) -> Result<(), FormatError> {
     }
 }
 
-fn run(template: &str, body: &[u8]) -> Result<Vec<u8>, FormatError> {
+fn run(template: &str, body: &[u8]) -> Result<Formatted, FormatError> {
     let error = |kind, message| FormatError {
         kind,
         message,
@@ -122,13 +140,16 @@ fn run(template: &str, body: &[u8]) -> Result<Vec<u8>, FormatError> {
     };
     let trees = parse::parse(TEMPLATE_NAME, template).map_err(|m| error(ErrorKind::Parse, m))?;
     let data = json::decode(body).map_err(|m| error(ErrorKind::Json, m))?;
-    exec::execute(&trees, template, TEMPLATE_NAME, data, exec::MAX_STEPS).map_err(|(e, partial)| {
-        FormatError {
+    exec::execute(&trees, template, TEMPLATE_NAME, data, exec::MAX_STEPS)
+        .map(|executed| Formatted {
+            output: executed.output,
+            missing: executed.missing,
+        })
+        .map_err(|(e, partial)| FormatError {
             kind: ErrorKind::Exec,
             message: e.0,
             partial,
-        }
-    })
+        })
 }
 
 #[cfg(test)]
@@ -163,5 +184,95 @@ mod tests {
             "failed to parse format string\ntemplate: formatter-template:1: unclosed action"
         );
         assert_eq!(format("{{.}}", b"").unwrap_err().to_string(), "EOF");
+    }
+
+    /// The output and the missing chains of a template over `body`.
+    fn report(template: &str, body: &str) -> (String, Vec<String>) {
+        let formatted = format_with_report(template, body.as_bytes()).unwrap();
+        let output = String::from_utf8(formatted.output).unwrap();
+        (output, formatted.missing)
+    }
+
+    fn missing(template: &str, body: &str) -> Vec<String> {
+        report(template, body).1
+    }
+
+    #[test]
+    fn a_missing_key_is_reported_and_the_output_stays_gos() {
+        let (output, missing) = report("{{.privatekey}}", r#"{"privateKey":"fake"}"#);
+        assert_eq!(output, "<no value>");
+        assert_eq!(missing, [".privatekey"]);
+        assert_eq!(
+            report(
+                "{{.id}} {{.privateKey}}",
+                r#"{"id":"a","privateKey":"fake"}"#
+            ),
+            ("a fake".to_string(), vec![])
+        );
+    }
+
+    #[test]
+    fn chains_are_named_whole_as_written() {
+        let body = r#"{"a":{"b":1},"m":{"name":"n"}}"#;
+        assert_eq!(missing("{{.a.c}}", body), [".a.c"]);
+        assert_eq!(missing("{{.x.y.z}}", body), [".x.y.z"]);
+        assert_eq!(missing("{{$.x}} {{$.a.b}}", body), ["$.x"]);
+        assert_eq!(
+            missing("{{$v := .m}}{{$v.name}}{{$v.nom}}", body),
+            ["$v.nom"]
+        );
+        assert_eq!(missing("{{(.a).c}}", body), ["(.a).c"]);
+        assert_eq!(missing("{{(.m).name}}", body), Vec::<String>::new());
+    }
+
+    #[test]
+    fn look_ups_in_conditions_loops_and_arguments_count() {
+        let body = r#"{"l":[{"w":1},{"v":2}],"s":"x"}"#;
+        assert_eq!(missing("{{if .x}}{{end}}", body), [".x"]);
+        assert_eq!(missing("{{with .y}}{{end}}", body), [".y"]);
+        assert_eq!(missing("{{range .z}}{{end}}", body), [".z"]);
+        assert_eq!(missing("{{range .l}}{{.w}}{{end}}", body), [".w"]);
+        assert_eq!(missing(r#"{{printf "%s" .x}}"#, body), [".x"]);
+        assert_eq!(missing("{{.s | printf \"%s\"}}{{eq .q 1}}", body), [".q"]);
+        assert_eq!(
+            missing(r#"{{define "t"}}{{.d}}{{end}}{{template "t" .}}"#, body),
+            [".d"]
+        );
+    }
+
+    #[test]
+    fn index_and_null_values_do_not_count() {
+        assert_eq!(
+            report(r#"{{index . "x"}}"#, "{}"),
+            ("<no value>".to_string(), vec![])
+        );
+        assert_eq!(
+            report("{{.n}} {{.o.n}}", r#"{"n":null,"o":{"n":null}}"#),
+            ("<no value> <no value>".to_string(), vec![])
+        );
+    }
+
+    #[test]
+    fn each_chain_is_named_once_in_order_of_first_evaluation() {
+        let body = r#"{"l":[{},{}]}"#;
+        assert_eq!(
+            missing("{{.b}}{{.a}}{{.b}}{{range .l}}{{.c}}{{end}}{{.a}}", body),
+            [".b", ".a", ".c"]
+        );
+        assert_eq!(
+            missing("{{if false}}{{.never}}{{end}}", body),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_field_of_a_non_object_stays_gos_error() {
+        let e = format_with_report("{{.s.x}}", br#"{"s":"str"}"#).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Exec);
+        assert!(
+            e.to_string()
+                .ends_with("can't evaluate field x in type interface {}"),
+            "{e}"
+        );
     }
 }
