@@ -85,6 +85,9 @@ pub struct Config {
     /// The largest request body read (a larger one gets a 400); 64 MiB unless a benchmark
     /// sends more.
     pub max_body: usize,
+    /// Each authenticated API request is carried out at once and answered this much later:
+    /// a created key exists on the server while its answer is on the way.
+    pub answer_delay: Duration,
 }
 
 /// The digest nonces' manners: Atlas' are not documented, so tests choose.
@@ -131,6 +134,7 @@ impl Default for Config {
             nonces: NonceRules::default(),
             record_bodies: true,
             max_body: crate::http::MAX_BODY,
+            answer_delay: Duration::ZERO,
         }
     }
 }

@@ -74,7 +74,9 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
                         base_url: &shared.base_url,
                         state: &shared.state,
                     };
-                    routes::handle(&ctx, &req)
+                    let answer = routes::handle(&ctx, &req);
+                    std::thread::sleep(shared.config.answer_delay);
+                    answer
                 } else {
                     let stale = verdict == auth::Verdict::Stale;
                     auth::unauthorized(&shared.config.auth, &shared.nonces, stale)
