@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::os::unix::process::ExitStatusExt;
+
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -278,7 +280,7 @@ fn interrupts_stop_promptly_and_leave_no_files() {
         command.stdin(Stdio::null());
         let (output, took) = interrupt_when(command, signal, || !server.requests().is_empty());
         assert!(took < Duration::from_secs(5), "{signal}: {took:?}");
-        assert_eq!(output.status.code(), Some(1), "{signal}");
+        assert_eq!(output.status.signal(), Some(number(signal)), "{signal}");
         assert_eq!(
             String::from_utf8_lossy(&output.stderr),
             format!("{REMINDER}Error: interrupted\n")
@@ -302,6 +304,17 @@ fn an_html_503_page_is_an_ordinary_error_response() {
     let run = sandbox.run(&create_args(), Stdin::Bytes(BODY.into()));
     run.assert_error("Error: server returned an error response code\n");
     assert_eq!(run.stdout_text(), page);
+}
+
+/// The number of a signal named as `kill` names it.
+fn number(signal: &str) -> i32 {
+    match signal {
+        "INT" => libc::SIGINT,
+        "TERM" => libc::SIGTERM,
+        "HUP" => libc::SIGHUP,
+        "QUIT" => libc::SIGQUIT,
+        other => panic!("no number for {other}"),
+    }
 }
 
 /// Sends `signal` to the child once `ready` holds, and returns its output and how long it took.
@@ -340,7 +353,7 @@ fn interrupts_while_reading_stdin_fail_cleanly() {
         command.stdin(Stdio::piped());
         let (output, took) = interrupt_when(command, "TERM", || true);
         assert!(took < Duration::from_secs(5), "{took:?}");
-        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(output.status.signal(), Some(libc::SIGTERM));
         assert_eq!(
             String::from_utf8_lossy(&output.stderr),
             "Error: interrupted\n"
@@ -380,7 +393,7 @@ fn interrupts_after_the_response_still_stop_the_run() {
     command.stdin(Stdio::null());
     let (output, took) = interrupt_when(command, "INT", || reader.started());
     assert!(took < Duration::from_secs(5), "{took:?}");
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.signal(), Some(libc::SIGINT));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
         "Error: interrupted\n"

@@ -166,11 +166,16 @@ async fn refreshed(
         }
     }
     let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
+    // Once the request is on its way the old refresh token may be spent: an interrupt waits
+    // for the answer and lets the new pair be saved first (the deferral, dropped first, ends
+    // the run there if an interrupt came).
+    let window =
+        crate::support::interrupt::AnswerWindow::open(&describe(&request), origin.lock_wait);
+    let _saving = crate::support::interrupt::defer();
     let token = token(executor, request, TokenKind::Refresh, origin, &|| false)
         .await?
         .expect("a refresh is never given up");
-    // The old refresh token may be spent now: an interrupt lets the new pair be saved first.
-    let _saving = crate::support::interrupt::defer();
+    window.answered();
     if store.any_from_environment() {
         executor.warnings().line(&store.unsaved_warning());
     }

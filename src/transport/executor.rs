@@ -257,9 +257,11 @@ impl Executor {
 
     /// Sends one request and reads its whole body (at most [`MAX_BODY`] bytes after
     /// decoding, into one buffer). A 3xx answer is a failure: redirects are never followed
-    /// (D17). An API call's successful answer is handed to the interrupt watcher the moment
-    /// it is read (before a `-D` dump that may block on a full stderr), so that an interrupt
-    /// from then on saves a created key instead of losing it.
+    /// (D17). Nothing is sent once an interrupt is ending the run; an interrupt while a
+    /// POST is on its way waits for its answer. An API call's successful answer is handed to
+    /// the interrupt watcher the moment it is read (before a `-D` dump that may block on a
+    /// full stderr), so that an interrupt from then on saves a created key instead of losing
+    /// it.
     async fn send_once(
         &self,
         request: reqwest::Request,
@@ -269,6 +271,15 @@ impl Executor {
         self.proxies
             .check(request.url())
             .map_err(|reason| Failure::new(Resend::Never, &what, reason))?;
+        crate::support::interrupt::before_sending();
+        // A POST's answer may hold a new private key: an interrupt waits for it.
+        let window =
+            (policy == Policy::Api && request.method() == reqwest::Method::POST).then(|| {
+                crate::support::interrupt::AnswerWindow::open(
+                    &what,
+                    Duration::from_secs(self.timeout_secs),
+                )
+            });
         if let Some(dumper) = &self.dumper {
             self.warnings.text(&dumper.request(&request, &user_agent()));
         }
@@ -310,6 +321,7 @@ impl Executor {
         if policy == Policy::Api && status.is_success() {
             crate::support::interrupt::answer_arrived(&body);
         }
+        drop(window);
         if let Some(dumper) = &self.dumper {
             self.warnings
                 .text(&dumper.response(version, status, &headers, &body));
