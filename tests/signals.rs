@@ -449,3 +449,28 @@ fn an_interrupt_while_a_refresh_is_on_its_way_saves_the_rotated_tokens() {
     assert_eq!(server.refreshes(), 1);
     assert_eq!(server.requests().len(), 1);
 }
+
+#[test]
+fn signals_blocked_by_whoever_started_the_run_are_unblocked() {
+    let (server, sandbox) = standin(Duration::ZERO);
+    server.push_fault(Fault::Stall);
+    let mut command = sandbox.command(&list_args());
+    // SAFETY: sigprocmask(2) between fork and exec: the blocked set survives the exec.
+    unsafe {
+        command.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGPWR);
+            libc::sigaddset(&mut set, libc::SIGINT);
+            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    let child = spawn(&sandbox, command, None);
+    let pid = child.id();
+    wait_until(pid, || !server.requests().is_empty());
+    // SIGPWR is not one the run handles: unblocked, its default action ends the run.
+    kill(pid, libc::SIGPWR);
+    let output = wait_bounded(child, Duration::from_secs(20));
+    assert_eq!(output.status.signal(), Some(libc::SIGPWR), "{output:?}");
+}
