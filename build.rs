@@ -25,6 +25,17 @@ fn main() {
             .to_string();
         println!("cargo:rustc-env=ATLAS_RUSTC_VERSION={number}");
     }
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs");
+    // Where git keeps HEAD and the branches: `.git/…` in a clone, elsewhere in a worktree
+    // (whose `.git` is a file). Naming a path that does not exist would rebuild every time.
+    let watched: Vec<String> = ["HEAD", "refs", "packed-refs"]
+        .iter()
+        .filter_map(|name| output("git", &["rev-parse", "--git-path", name]))
+        .filter(|path| std::path::Path::new(path).exists())
+        .collect();
+    for path in &watched {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    if watched.is_empty() {
+        println!("cargo:rerun-if-changed=build.rs");
+    }
 }
