@@ -1,4 +1,4 @@
-//! Every `cargo run …` command line README.md shows works as written: each is taken from the
+//! README.md tells the truth about commands and paths. Every `cargo run …` line it shows works as written: each is taken from the
 //! README itself (code blocks and inline code, a new one included), run from the repository's
 //! top, and must exit 0 with output — or, for a server that runs until Ctrl-C, print its first
 //! lines (as the README shows them, when it shows them) and stay up; it is then killed.
@@ -30,17 +30,23 @@ struct Shown {
     output: Vec<String>,
 }
 
-/// The `cargo run …` command lines of a Markdown text: indented code blocks' lines (with or
-/// without a `$ ` prompt) and inline code spans (which may wrap onto the next line).
+/// The `cargo run …` command lines of a Markdown text.
 fn cargo_run_lines(markdown: &str) -> Vec<Shown> {
+    cargo_lines(markdown, "run")
+}
+
+/// The `cargo <subcommand> …` command lines of a Markdown text: indented code blocks' lines
+/// (with or without a `$ ` prompt, without a trailing `# comment`) and inline code spans
+/// (which may wrap onto the next line).
+fn cargo_lines(markdown: &str, subcommand: &str) -> Vec<Shown> {
     let mut found = Vec::new();
     let lines: Vec<&str> = markdown.lines().collect();
     let mut i = 0;
     while i < lines.len() {
         if let Some(code) = lines[i].strip_prefix("    ") {
-            let code = code.trim();
+            let code = code.split(" # ").next().unwrap().trim();
             let command = code.strip_prefix("$ ").unwrap_or(code);
-            if is_cargo_run(command) {
+            if is_cargo(command, subcommand) {
                 let mut output = Vec::new();
                 if code.starts_with("$ ") {
                     let mut j = i + 1;
@@ -67,7 +73,7 @@ fn cargo_run_lines(markdown: &str) -> Vec<Shown> {
         .join("\n");
     for (n, span) in prose.split('`').enumerate() {
         let span = span.split_whitespace().collect::<Vec<_>>().join(" ");
-        if n % 2 == 1 && is_cargo_run(&span) {
+        if n % 2 == 1 && is_cargo(&span, subcommand) {
             found.push(Shown {
                 line: span,
                 output: Vec::new(),
@@ -77,9 +83,9 @@ fn cargo_run_lines(markdown: &str) -> Vec<Shown> {
     found
 }
 
-fn is_cargo_run(command: &str) -> bool {
+fn is_cargo(command: &str, subcommand: &str) -> bool {
     let mut words = command.split_whitespace().skip_while(|w| is_assignment(w));
-    words.next() == Some("cargo") && words.next() == Some("run")
+    words.next() == Some("cargo") && words.next() == Some(subcommand)
 }
 
 fn is_assignment(word: &str) -> bool {
@@ -266,5 +272,80 @@ fn the_extraction_sees_blocks_prompts_and_wrapped_inline_code() {
     assert_eq!(
         cargo_run_lines(markdown)[0].output,
         ["listening on http://127.0.0.1:1"]
+    );
+}
+
+/// Every `cargo test …` line of the README selects at least one test (a filter that matches
+/// nothing would run zero tests and pass): run as written plus `--list`.
+#[test]
+fn every_cargo_test_line_of_the_readme_selects_tests() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let shown = cargo_lines(&readme, "test");
+    assert!(shown.len() >= 4, "{shown:?}");
+    for one in &shown {
+        let words: Vec<&str> = one.line.split_whitespace().collect();
+        let assignments = words.iter().take_while(|w| is_assignment(w)).count();
+        let mut args: Vec<&str> = words[assignments + 1..].to_vec();
+        if !args.contains(&"--") {
+            args.push("--");
+        }
+        args.push("--list");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let mut command = Command::new(cargo);
+        command
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        without_target_env(&mut command);
+        let child = command.spawn().unwrap();
+        let output = wait_bounded(child, FIRST_OUTPUT);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let tests = stdout.lines().filter(|l| l.ends_with(": test")).count();
+        assert!(
+            output.status.success() && tests > 0,
+            "README command `{}` selects {tests} tests: {}\n{stdout}\n{}",
+            one.line,
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// Waits for `child` at most `limit`, then kills it.
+fn wait_bounded(mut child: std::process::Child, limit: Duration) -> std::process::Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Every file or folder of the repository the README names in inline code exists.
+#[test]
+fn every_path_the_readme_names_exists() {
+    let top = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(top.join("README.md")).unwrap();
+    let roots = ["src/", "tests/", "crates/", "examples/", "bench/", ".ci/"];
+    let mut missing = Vec::new();
+    for (n, span) in readme.split('`').enumerate() {
+        if n % 2 == 1
+            && roots.iter().any(|r| span.starts_with(r))
+            && !span.contains([' ', '<', '*'])
+        {
+            if !top.join(span).exists() {
+                missing.push(span);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the README names paths that do not exist: {missing:?}"
     );
 }
