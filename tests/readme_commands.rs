@@ -1,7 +1,9 @@
-//! README.md tells the truth about commands and paths. Every `cargo run …` line it shows works as written: each is taken from the
-//! README itself (code blocks and inline code, a new one included), run from the repository's
-//! top, and must exit 0 with output — or, for a server that runs until Ctrl-C, print its first
-//! lines (as the README shows them, when it shows them) and stay up; it is then killed.
+//! README.md tells the truth about commands and paths. Every `cargo run …` line it shows
+//! works as written: each is taken from the README itself (code blocks and inline code, a new
+//! one included), run from the repository's top, and must exit 0 with output — or, for a
+//! server that runs until Ctrl-C, print its first lines (as the README shows them, when it
+//! shows them) and stay up; it is then killed. Every `cargo test …` line selects at least one
+//! test, and every repository path the README names exists.
 //!
 //! Running cargo from inside `cargo test` works: cargo releases the build folder's lock once
 //! the test binaries are built, before it runs them. The inner cargo gets the environment of
