@@ -1,7 +1,7 @@
 //! An independent judge of our digest answers: Apache httpd's `mod_auth_digest`, started on a
 //! loopback port with a CGI script that echoes what it received.
 //!
-//! Without apache2 installed the test is skipped, except under `CI=true`, where it fails.
+//! Without apache2 (as build.rs finds it) the tests are ignored: `cargo test` lists them so.
 
 mod support;
 
@@ -50,12 +50,9 @@ fn free_port() -> u16 {
 
 fn start_apache() -> Option<Apache> {
     if !Path::new(APACHE).exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "apache2 is not installed, and CI=true requires this test to run"
+        panic!(
+            "{APACHE} not installed, which build.rs found when the tests were built (touch build.rs to build them again)"
         );
-        eprintln!("skipped: {APACHE} not installed");
-        return None;
     }
     // Apache drops to www-data: everything it reads must be world-readable.
     let dir = tempfile::Builder::new()
@@ -156,6 +153,7 @@ fn sandbox_for(apache: &Apache, private_key: &str) -> Sandbox {
 }
 
 #[test]
+#[cfg_attr(no_apache2, ignore = "needs apache2")]
 fn mod_auth_digest_accepts_our_answers() {
     let Some(apache) = start_apache() else { return };
     let sandbox = sandbox_for(&apache, PRIVATE_KEY);
@@ -206,6 +204,7 @@ fn mod_auth_digest_accepts_our_answers() {
 }
 
 #[test]
+#[cfg_attr(no_apache2, ignore = "needs apache2")]
 fn mod_auth_digest_rejects_a_wrong_private_key() {
     let Some(apache) = start_apache() else { return };
     let sandbox = sandbox_for(&apache, "11111111-fake-fake-fake-111111111111");

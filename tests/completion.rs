@@ -1,7 +1,7 @@
 //! `atlas completion <shell>`: the scripts complete commands, aliases and flags at every
 //! level of the tree, `help` topics, profile names after `-P` and `json` after `-o`, checked
-//! by running the real shells (bash always; fish and zsh where installed, and always under
-//! `CI=true`, where `.ci/run` installs them). PowerShell is not packaged for Debian: its
+//! by running the real shells (bash, fish and zsh; without fish or zsh, as build.rs finds
+//! them, the tests that run shells are ignored). PowerShell is not packaged for Debian: its
 //! script is checked as text.
 
 mod support;
@@ -20,11 +20,9 @@ fn script(shell: &str) -> String {
 fn shell_available(shell: &str) -> bool {
     let found = Command::new(shell).arg("-c").arg("true").output().is_ok();
     if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{shell} must be installed in CI"
+        panic!(
+            "{shell} not installed, which build.rs found when the tests were built (touch build.rs to build them again)"
         );
-        eprintln!("skipped: {shell} not installed");
     }
     found
 }
@@ -162,6 +160,7 @@ fn assert_offers(shell: &str, sandbox: &Sandbox, words: &[&str], want: &[&str]) 
 }
 
 #[test]
+#[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
 fn commands_complete_at_every_level_by_name_and_alias() {
     each_shell(|shell, sandbox| {
         assert_offers(
@@ -204,6 +203,7 @@ fn commands_complete_at_every_level_by_name_and_alias() {
 }
 
 #[test]
+#[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
 fn flags_complete_after_every_primary_name_and_alias() {
     each_shell(|shell, sandbox| {
         for name in NAMES {
@@ -272,6 +272,7 @@ fn flags_complete_after_every_primary_name_and_alias() {
 }
 
 #[test]
+#[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
 fn help_completes_the_commands_of_each_level() {
     each_shell(|shell, sandbox| {
         assert_offers(
@@ -306,6 +307,7 @@ fn help_completes_the_commands_of_each_level() {
 }
 
 #[test]
+#[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
 fn profile_flags_complete_the_names_in_config_toml_and_output_json() {
     each_shell(|shell, sandbox| {
         sandbox.write_config(
@@ -366,6 +368,7 @@ fn profile_flags_complete_the_names_in_config_toml_and_output_json() {
 }
 
 #[test]
+#[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
 fn file_flags_complete_file_names() {
     each_shell(|shell, sandbox| {
         let file = sandbox.write_file("key-body.json", b"{}");
@@ -425,6 +428,7 @@ unsafe extern "C" {
 }
 
 #[test]
+#[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
 fn zsh_and_powershell_scripts_cover_the_tree() {
     for shell in ["zsh", "powershell"] {
         let text = script(shell);

@@ -303,6 +303,7 @@ fn trust_roots_are_read_only_for_https() {
 }
 
 #[test]
+#[cfg_attr(no_netns, ignore = "needs root, unshare -n and ip")]
 fn an_unresolvable_host_is_one_line_and_never_leaves_the_machine() {
     let is_root = std::process::Command::new("id")
         .arg("-u")
@@ -313,12 +314,9 @@ fn an_unresolvable_host_is_one_line_and_never_leaves_the_machine() {
         .args(["-n", "true"])
         .status();
     if !is_root || !probe.map(|s| s.success()).unwrap_or(false) {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI runs as root and must run this test"
+        panic!(
+            "unshare -n is not available, which build.rs found when the tests were built (touch build.rs to build them again)"
         );
-        eprintln!("skipped: unshare -n is not available");
-        return;
     }
     let sandbox = Sandbox::new();
     sandbox.write_api_key_config("http://atlas.invalid/");

@@ -2,7 +2,7 @@
 //! real: the test runs as root (as CI does) and drops to two unprivileged uids with
 //! `setpriv`, a victim running a copy of the binary and an attacker preparing traps in a
 //! shared sticky folder. Root ignores permission bits, so these cases need other uids; without
-//! root the test says so and passes (under `CI=true` it fails instead).
+//! root and setpriv (as build.rs finds them) the tests are ignored: `cargo test` lists them so.
 
 mod support;
 
@@ -31,12 +31,9 @@ impl World {
             .is_ok_and(|o| o.stdout == b"0\n");
         let has_setpriv = Command::new("setpriv").arg("--version").output().is_ok();
         if !is_root || !has_setpriv {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI runs as root with setpriv"
+            panic!(
+                "needs root and setpriv, which build.rs found when the tests were built (touch build.rs to build them again)"
             );
-            eprintln!("skipped: needs root and setpriv");
-            return None;
         }
         let root = tempfile::Builder::new()
             .prefix("atlas-users-")
@@ -152,6 +149,7 @@ fn create_into(target: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
 fn targets_the_victim_cannot_write_are_refused_before_sending() {
     let server = StandIn::start(Config::default()).unwrap();
     let Some(world) = World::new(&api_key_config(&server.url())) else {
@@ -198,6 +196,7 @@ fn targets_the_victim_cannot_write_are_refused_before_sending() {
 }
 
 #[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
 fn an_attackers_link_or_file_in_a_sticky_folder_gets_nothing() {
     let server = StandIn::start(Config::default()).unwrap();
     let Some(world) = World::new(&api_key_config(&server.url())) else {
@@ -253,6 +252,7 @@ fn an_attackers_link_or_file_in_a_sticky_folder_gets_nothing() {
 }
 
 #[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
 fn a_token_cache_prepared_by_another_user_is_not_used() {
     let server = StandIn::start(Config {
         auth: Auth::ServiceAccount {

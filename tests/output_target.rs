@@ -136,10 +136,10 @@ fn a_fifo_without_a_reader_or_a_socket_is_refused_before_sending() {
 }
 
 #[test]
+#[cfg_attr(no_dev_shm, ignore = "needs /dev/shm")]
 fn targets_under_dev_shm_are_replaced_atomically_like_any_regular_file() {
     if !std::path::Path::new("/dev/shm").is_dir() {
-        eprintln!("skipped: no /dev/shm");
-        return;
+        panic!("no /dev/shm, which build.rs found when the tests were built (touch build.rs)");
     }
     let (_server, sandbox) = setup();
     let name = format!("/dev/shm/atlas-test-{}-{}", std::process::id(), line!());

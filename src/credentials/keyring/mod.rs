@@ -1,6 +1,7 @@
 //! The OS keyring, where the Go CLI keeps a profile's six secrets when the machine has one
 //! (DECISIONS D22): service `atlascli_<profile>`, account = the property's name, read the way
-//! zalando/go-keyring wrote it on each platform.
+//! zalando/go-keyring wrote it: the Secret Service on the D-Bus session bus (Linux, built and
+//! tested; other Unix systems should work, untested; Windows and macOS are not supported).
 //!
 //! It is asked only by a command about to send a request, only for the chosen profile and
 //! only for the secrets no environment variable gives. Every keyring call of a run together
@@ -8,13 +9,7 @@
 //! the file is used, silently. Nothing is ever written, except tokens a refresh rotated, back
 //! to the items they were read from.
 
-pub mod decode;
-#[cfg(target_os = "macos")]
-mod macos;
-#[cfg(all(unix, not(target_os = "macos")))]
 mod secret_service;
-#[cfg(windows)]
-mod windows;
 
 use std::time::Duration;
 
@@ -25,12 +20,9 @@ use anyhow::{Result, anyhow, bail};
 use crate::config::Profile;
 use crate::support::secret::Secret;
 
-#[cfg(target_os = "macos")]
-type Platform = macos::Keychain;
-#[cfg(all(unix, not(target_os = "macos")))]
+/// The one keyring this project reads: the Secret Service (Linux, where it is built and
+/// tested; other Unix systems should work, untested).
 type Platform = secret_service::SecretService;
-#[cfg(windows)]
-type Platform = windows::CredentialManager;
 
 /// The time all keyring calls of one run may take together.
 pub const BUDGET: Duration = Duration::from_secs(2);
@@ -84,7 +76,7 @@ impl Keyring {
     /// The keyring entries of `profile` (its name as chosen, lower-cased).
     pub fn for_profile(profile: &str) -> Keyring {
         Keyring {
-            service: decode::service_name(profile),
+            service: service_name(profile),
             state: tokio::sync::Mutex::new(State::Unopened { budget: BUDGET }),
         }
     }
@@ -189,6 +181,11 @@ impl<B: Backend> State<B> {
     }
 }
 
+/// The keyring service of a profile, as go-keyring names it: `atlascli_<name, lower-cased>`.
+pub fn service_name(profile: &str) -> String {
+    format!("atlascli_{}", profile.to_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +284,11 @@ mod tests {
                 "the keyring is not available"
             );
         });
+    }
+
+    #[test]
+    fn services_are_the_lower_cased_profile() {
+        assert_eq!(service_name("Default"), "atlascli_default");
+        assert_eq!(service_name("CI-Prod"), "atlascli_ci-prod");
     }
 }
