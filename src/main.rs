@@ -153,9 +153,9 @@ async fn send_on_runtime(
     session::send(&executor, request, &credentials, &origin).await
 }
 
-/// SIGPIPE is ignored for the whole run, so that a closed stderr or a reader gone while a
-/// created key is delivered is an error this program handles (DECISIONS D16) instead of a
-/// silent death that loses the key or leaves a temporary file; where the Go CLI dies quietly
+/// SIGPIPE is ignored for the whole run, so that a closed stderr or a reader gone while a created
+/// key is delivered is an error this program handles (README "A created key is never lost") instead
+/// of a silent death that loses the key or leaves a temporary file; where the Go CLI dies quietly
 /// on a closed stdout, `output` ends the process the same way.
 fn ignore_sigpipe() {
     // SAFETY: setting a signal disposition before any thread starts.

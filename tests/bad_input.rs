@@ -30,7 +30,7 @@ enum Expect {
         stderr: &'static str,
         traffic: usize,
         /// `None`: `--outputFile` is left untouched; `Some(text)`: a complete error answer
-        /// arrived and was written there, as D2 says, and holds `text`.
+        /// arrived and was written there, as "--outputFile" says, and holds `text`.
         written: Option<&'static str>,
     },
     /// Exit 0, with this stderr, and the signed request reaching this target.
@@ -96,7 +96,7 @@ fn cases() -> Vec<Case> {
         "2023-01-01",
     ][..];
     vec![
-        // --- request bodies (D6) ---
+        // --- request bodies ("Checks before anything is sent") ---
         case!("malformed body", create_v, stdin: Some(r#"{"desc":"#), error("Error: invalid JSON in request body at line 1, column 8: EOF while parsing a value\n")),
         case!("empty body", create_v, stdin: Some(""), error("Error: invalid JSON in request body at line 1, column 1: EOF while parsing a value\n")),
         case!("trailing garbage", create_v, stdin: Some(r#"{"desc":"x","roles":["ORG_OWNER"]} x"#), error("Error: invalid JSON in request body at line 1, column 36: trailing characters\n")),
@@ -145,7 +145,7 @@ fn cases() -> Vec<Case> {
             stdin: Some(r#"{"desc":["x"]}"#),
             error("Error: invalid request body: desc: must be a string\n")
         ),
-        // --- ids and addresses (D6) ---
+        // --- ids and addresses ("Checks before anything is sent") ---
         case!("short org id", &["api", "programmaticApiKeys", CREATE, "--orgId", "a0123", "--version", "2023-01-01"], stdin: Some(GOOD_BODY), error("Error: invalid --orgId \"a0123\": must be 24 hexadecimal digits\n")),
         case!("upper-case org id", &["api", "programmaticApiKeys", CREATE, "--orgId", "A0123456789ABCDEF012345A", "--version", "2023-01-01"], stdin: Some(GOOD_BODY), error("Error: invalid --orgId \"A0123456789ABCDEF012345A\": must be 24 hexadecimal digits\n")),
         case!("empty org id", &["api", "programmaticApiKeys", CREATE, "--orgId=", "--version", "2023-01-01"], stdin: Some(GOOD_BODY), error("Error: invalid --orgId \"\": must be 24 hexadecimal digits\n")),
@@ -440,7 +440,7 @@ fn run_case(case: &Case, debug: bool) -> Result<(), String> {
     }
     argv.extend(case.args.iter().map(|a| a.to_string()));
     // Every operation case also names an existing --outputFile (right after the operation, so
-    // the case's own flags keep their meaning), which must end as D2 says.
+    // the case's own flags keep their meaning), which must end as "--outputFile" says.
     let names_output = case.args.contains(&"--outputFile");
     if let Some(op) = argv
         .iter()

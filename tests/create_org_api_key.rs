@@ -343,7 +343,8 @@ fn file_wins_over_an_empty_or_silent_stdin() {
     assert_eq!(run.code, 0, "silent pipe: {run:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     let requests = server.requests();
-    // Two legs for the first run; the next two answer its remembered challenge (D23).
+    // Two legs for the first run; the next two answer its remembered challenge ("Repeat calls in
+    // one round trip").
     assert_eq!(requests.len(), 4);
     assert!(requests.iter().all(|r| r.body == BODY));
 }

@@ -1,10 +1,10 @@
-//! Service accounts (token endpoint, token cache D9, token host D10, refusal hints D13) and
-//! user logins (JWT expiry, refresh, rotated tokens saved to the config) through the built
-//! binary against the stand-in.
+//! Service accounts (token endpoint, token cache "Service accounts", token host "Service accounts",
+//! refusal hints "Service accounts") and user logins (JWT expiry, refresh, rotated tokens saved to
+//! the config) through the built binary against the stand-in.
 
 mod support;
 
-/// D14: tokens from the environment that a refresh rotated cannot be saved.
+/// "Many runs at once": tokens from the environment that a refresh rotated cannot be saved.
 const UNSAVED: &str = "warning: the refreshed tokens cannot be saved to MONGODB_ATLAS_ACCESS_TOKEN and MONGODB_ATLAS_REFRESH_TOKEN; the old refresh token may no longer work\n";
 
 use std::os::unix::fs::PermissionsExt;

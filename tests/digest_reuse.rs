@@ -1,8 +1,8 @@
-//! Repeat calls in one round trip (DECISIONS D23), through the built binary against the
-//! stand-in, which holds nonces for a set time, counts each nonce's `nc` and refuses a replayed
-//! one: a repeat call within 30 s makes one request; a refused reuse (an expired nonce, a
-//! replayed `nc`) is answered from its fresh challenge in two; parallel repeats never send the
-//! same `nc`; another key, host or port never reuses an entry; an old, broken or planted entry
+//! Repeat calls in one round trip (README "Repeat calls in one round trip"), through the built
+//! binary against the stand-in, which holds nonces for a set time, counts each nonce's `nc` and
+//! refuses a replayed one: a repeat call within 30 s makes one request; a refused reuse (an expired
+//! nonce, a replayed `nc`) is answered from its fresh challenge in two; parallel repeats never send
+//! the same `nc`; another key, host or port never reuses an entry; an old, broken or planted entry
 //! is ignored; the entry holds no secret; retries start unauthenticated.
 
 mod support;

@@ -1,7 +1,8 @@
 //! A hostile or broken server can never hurt the user, through the built binary: redirects are
-//! never followed, not even to another loopback host (D17); bodies are bounded, endless ones
-//! and gzip bombs included, measured by the child's peak RSS (D18); messages never show a URL's
-//! password, a type name or a huge value, and carry each prefix once (D21).
+//! never followed, not even to another loopback host ("Redirects are not followed"); bodies are
+//! bounded, endless ones and gzip bombs included, measured by the child's peak RSS ("Bounded by
+//! design"); messages never show a URL's password, a type name or a huge value, and carry each
+//! prefix once ("Messages").
 
 mod support;
 

@@ -1,9 +1,10 @@
-//! The OS keyring (DECISIONS D22) through the built binary against a real Secret Service: each
-//! test starts its own D-Bus session bus (a private config, no service activation) and an
-//! unlocked gnome-keyring-daemon in a temporary HOME, writes items with `secret-tool` exactly
-//! as go-keyring does (attributes `service` and `username`), and runs `atlas` against the
-//! stand-in. A locked collection, a dead bus and a hung bus fall back to the file, silently,
-//! within the keyring's two seconds; help, completion, version and flag errors never connect.
+//! The OS keyring (README "Where credentials are looked for") through the built binary against a
+//! real Secret Service: each test starts its own D-Bus session bus (a private config, no service
+//! activation) and an unlocked gnome-keyring-daemon in a temporary HOME, writes items with
+//! `secret-tool` exactly as go-keyring does (attributes `service` and `username`), and runs `atlas`
+//! against the stand-in. A locked collection, a dead bus and a hung bus fall back to the file,
+//! silently, within the keyring's two seconds; help, completion, version and flag errors never
+//! connect.
 //!
 //! Without dbus-daemon, dbus-send, dbus-monitor, gnome-keyring-daemon or secret-tool (as
 //! build.rs finds them) the Secret Service tests are ignored: `cargo test` lists them so.

@@ -1,7 +1,7 @@
-//! Bounds and second chances through the built binary (DECISIONS D14, D18, D19, D21): huge
-//! values are cut in this project's messages, template output stops at 64 MiB, an unusable
-//! cached token is replaced, and a rate-limited token request gives way to a token another
-//! run cached meanwhile.
+//! Bounds and second chances through the built binary (README "Many runs at once", "Bounded by
+//! design", "Other users on the same host", "Messages"): huge values are cut in this project's
+//! messages, template output stops at 64 MiB, an unusable cached token is replaced, and a
+//! rate-limited token request gives way to a token another run cached meanwhile.
 
 mod support;
 

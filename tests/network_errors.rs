@@ -1,6 +1,6 @@
-//! The network error taxonomy (DECISIONS D12) through the built binary: TLS failures against a
-//! loopback HTTPS server with a test CA (trusted through `SSL_CERT_FILE`), and a DNS failure
-//! under `unshare -n`, so that no packet can leave the machine.
+//! The network error taxonomy (README "Network failures") through the built binary: TLS failures
+//! against a loopback HTTPS server with a test CA (trusted through `SSL_CERT_FILE`), and a DNS
+//! failure under `unshare -n`, so that no packet can leave the machine.
 
 mod support;
 

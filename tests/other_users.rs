@@ -1,8 +1,8 @@
-//! Another user on the same host (DECISIONS D15, D19), and every "cannot write" case, for
-//! real: the test runs as root (as CI does) and drops to two unprivileged uids with
-//! `setpriv`, a victim running a copy of the binary and an attacker preparing traps in a
-//! shared sticky folder. Root ignores permission bits, so these cases need other uids; without
-//! root and setpriv (as build.rs finds them) the tests are ignored: `cargo test` lists them so.
+//! Another user on the same host (README "--outputFile", "Other users on the same host"), and every
+//! "cannot write" case, for real: the test runs as root (as CI does) and drops to two unprivileged
+//! uids with `setpriv`, a victim running a copy of the binary and an attacker preparing traps in a
+//! shared sticky folder. Root ignores permission bits, so these cases need other uids; without root
+//! and setpriv (as build.rs finds them) the tests are ignored: `cargo test` lists them so.
 
 mod support;
 

@@ -1,6 +1,7 @@
-//! Where the answer goes (DECISIONS D15, D16, D18, D20, D21), through the built binary: the
-//! target is decided and opened before anything is sent, and a created key's answer is never
-//! lost — a failing template, a closed pipe or an interrupt after it arrived saves it.
+//! Where the answer goes (README "--outputFile", "A created key is never lost", "Bounded by
+//! design", "Stopping a run", "Messages"), through the built binary: the target is decided and
+//! opened before anything is sent, and a created key's answer is never lost — a failing template, a
+//! closed pipe or an interrupt after it arrived saves it.
 
 mod support;
 

@@ -1,7 +1,8 @@
-//! Many runs at once under one user, as CI runners start them (DECISIONS D14): they share one
-//! service-account token and one refresh per login, and lose no rotated token. The stand-in's
-//! token endpoint is slow and rate-limited like Atlas's (10 tokens a minute), and its refresh
-//! tokens are single-use with reuse detection (a spent one presented again revokes the login).
+//! Many runs at once under one user, as CI runners start them (README "Many runs at once"): they
+//! share one service-account token and one refresh per login, and lose no rotated token. The
+//! stand-in's token endpoint is slow and rate-limited like Atlas's (10 tokens a minute), and its
+//! refresh tokens are single-use with reuse detection (a spent one presented again revokes the
+//! login).
 
 mod support;
 

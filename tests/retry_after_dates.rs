@@ -1,4 +1,4 @@
-//! `Retry-After` as an HTTP-date through the built binary (DECISIONS D5): a date that is not
+//! `Retry-After` as an HTTP-date through the built binary (README "Retries"): a date that is not
 //! one — a year too large to count in seconds among them — never panics and falls back to
 //! the backoff.
 

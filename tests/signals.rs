@@ -194,7 +194,7 @@ fn signals_ignored_at_start_stay_ignored() {
     assert!(key["privateKey"].is_string());
 }
 
-/// The folder D16 saves answers in, under the sandbox's HOME.
+/// The folder answers are saved in, under the sandbox's HOME.
 fn responses(sandbox: &Sandbox) -> PathBuf {
     sandbox.path("home/.local/state/atlascli/responses")
 }

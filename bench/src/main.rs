@@ -156,7 +156,7 @@ enum Expect {
     Nothing,
 }
 
-/// How the D23 entry is prepared before one of our runs.
+/// How the remembered challenge is prepared before one of our runs.
 #[derive(Clone, Copy, PartialEq)]
 enum Entry {
     /// Removed (the entry and its lock file): a first call.
@@ -314,7 +314,7 @@ impl Bench {
         Ok(())
     }
 
-    /// Removes every D23 entry (and its lock file). The folder stays, as it does after a
+    /// Removes every remembered challenge (and its lock file). The folder stays, as it does after a
     /// user's very first run: removing it too would time ext4 creating a folder on every
     /// run, a cost paid once per machine.
     fn forget_challenges(&mut self) {
@@ -480,7 +480,10 @@ impl Bench {
             let (a, c) = p.rss_mb();
             println!("| {what} | {a:.1} MB | {c:.1} MB | {:.2} |", a / c);
         };
-        time_row("create, first call (no D23 entry), loopback", &report.first);
+        time_row(
+            "create, first call (no remembered challenge), loopback",
+            &report.first,
+        );
         time_row("create, repeat call within 30 s, loopback", &report.repeat);
         time_row("create, first call, 40 ms RTT relay", &report.far_first);
         time_row("create, repeat call, 40 ms RTT relay", &report.far_repeat);

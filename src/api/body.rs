@@ -1,8 +1,8 @@
 //! Where the request body comes from: `--file`, or standard input when it is piped.
 //!
-//! The reference refuses `--file` whenever stdin is not a terminal; here (DECISIONS D1) stdin
-//! only counts as input when it actually holds a byte within 100 ms, so CI runners that hand
-//! every step an empty or silent pipe can still use `--file`.
+//! The reference refuses `--file` whenever stdin is not a terminal; here (README "stdin with
+//! --file") stdin only counts as input when it actually holds a byte within 100 ms, so CI runners
+//! that hand every step an empty or silent pipe can still use `--file`.
 
 use std::fs::File;
 use std::io::{Read, Seek};

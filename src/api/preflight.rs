@@ -1,6 +1,6 @@
-//! Pre-flight checks before any network I/O (DECISIONS D6): ids of 24 hex digits, an IP or
-//! CIDR `--ipAddress`, and a request body that is JSON matching its operation's schema.
-//! Only the first failure is reported; unknown enum values only warn.
+//! Pre-flight checks before any network I/O (README "Checks before anything is sent"): ids of 24
+//! hex digits, an IP or CIDR `--ipAddress`, and a request body that is JSON matching its
+//! operation's schema. Only the first failure is reported; unknown enum values only warn.
 
 use anyhow::{Result, bail};
 
@@ -13,9 +13,9 @@ use crate::api::validate;
 /// URL parameters holding Atlas object ids.
 const ID_PARAMETERS: [&str; 3] = ["orgId", "groupId", "apiUserId"];
 
-/// Every pre-flight check of the request, in D6's order; the body's warnings (unknown enum
-/// values) are written to `warnings`. The output target and the template are checked next,
-/// by `main`, still before anything is sent.
+/// Every pre-flight check of the request, in the order of "Checks before anything is sent"; the
+/// body's warnings (unknown enum values) are written to `warnings`. The output target and the
+/// template are checked next, by `main`, still before anything is sent.
 pub fn check(
     command: &CommandRequest,
     body: Option<&[u8]>,
@@ -36,7 +36,7 @@ fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
     validate::validate_body(body, schema).map_err(anyhow::Error::msg)
 }
 
-/// Checks the URL parameters of a command, in the order of D6.
+/// Checks the URL parameters of a command, in the order of "Checks before anything is sent".
 fn check_parameters(command: &CommandRequest) -> Result<()> {
     for param in command.operation.url_parameters {
         let Some(value) = command.parameters.get(param.name) else {

@@ -72,7 +72,7 @@ pub fn accept_header(version: &Version, format: &str) -> Result<String> {
 
 /// The base URL joined with the operation's path (Go `URL.JoinPath`) plus the query.
 pub fn build_url(base_url: &str, command: &CommandRequest) -> Result<reqwest::Url> {
-    // Shown without its password (D21), cut at 200 characters.
+    // Shown without its password ("Messages"), cut at 200 characters.
     let shown = || {
         let stripped = crate::support::url_text::without_password(base_url);
         crate::support::quote::shorten(&stripped).into_owned()

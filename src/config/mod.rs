@@ -169,7 +169,8 @@ pub fn config_path(env: &Env) -> Result<PathBuf> {
 pub struct ConfigFile {
     path: PathBuf,
     table: toml::Table,
-    /// The file (after its links) is writable by group or others (DECISIONS D19).
+    /// The file (after its links) is writable by group or others (README "Other users on the same
+    /// host").
     shared: bool,
 }
 
@@ -380,7 +381,8 @@ fn is_property(key: &str) -> bool {
     PROFILE_PROPERTIES.contains(&key) || GLOBAL_PROPERTIES.contains(&key)
 }
 
-/// D7: a known property holding a value of the wrong type is an error, naming only the key.
+/// "Config errors": a known property holding a value of the wrong type is an error, naming only the
+/// key.
 fn check_types(table: &toml::Table, path: &Path) -> Result<()> {
     for (key, value) in table {
         let expected = if key == "http_timeout" {
@@ -430,7 +432,8 @@ fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     Environment,
-    /// The OS keyring's item for the profile and property (DECISIONS D22).
+    /// The OS keyring's item for the profile and property (README "Where credentials are looked
+    /// for").
     Keyring,
     /// A top-level key of the config file.
     TopLevel,
@@ -517,7 +520,7 @@ impl Profile {
         }
     }
 
-    /// D4: seconds one HTTP request may take, from `http_timeout` (default 120).
+    /// "Timeouts": seconds one HTTP request may take, from `http_timeout` (default 120).
     pub fn http_timeout_secs(&self) -> Result<u64> {
         match self.get("http_timeout") {
             None => Ok(DEFAULT_HTTP_TIMEOUT_SECS),

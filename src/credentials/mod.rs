@@ -153,7 +153,8 @@ impl Credentials {
     }
 }
 
-/// A token or refresh endpoint on `host` (DECISIONS D10: the API's host unless configured).
+/// A token or refresh endpoint on `host` (README "Service accounts": the API's host unless
+/// configured).
 fn oauth_url(host: &str, path: &str) -> Result<reqwest::Url> {
     let joined = format!("{}/{path}", host.trim_end_matches('/'));
     reqwest::Url::parse(&joined).map_err(|e| {

@@ -1,6 +1,6 @@
-//! OAuth for the credentials that are not API keys, with no I/O: the service-account token
-//! request (client credentials), the user-login refresh request, reading their answers, the
-//! expiry of a JWT access token, and the messages for refused credentials (DECISIONS D13).
+//! OAuth for the credentials that are not API keys, with no I/O: the service-account token request
+//! (client credentials), the user-login refresh request, reading their answers, the expiry of a JWT
+//! access token, and the messages for refused credentials (README "Service accounts").
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -103,7 +103,7 @@ fn form_request(
 
 /// Reads a token endpoint's answer. `unauthorized` is kept for refused client credentials
 /// (`invalid_client`, or a 401 from the service-account endpoint); an invalid refresh token is
-/// an expired session (D13).
+/// an expired session ("Service accounts").
 pub fn parse_token_response(
     status: reqwest::StatusCode,
     body: &[u8],

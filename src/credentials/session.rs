@@ -1,7 +1,7 @@
-//! Sends the command's request with the profile's credentials: unsigned, by HTTP digest for
-//! API keys, or with a bearer token for service accounts (cached, else fetched — D9) and user
-//! logins (refreshed when expired, rotated tokens saved — D3). Refusals by a token endpoint
-//! become the messages of D13.
+//! Sends the command's request with the profile's credentials: unsigned, by HTTP digest for API
+//! keys, or with a bearer token for service accounts (cached, else fetched — "Service accounts")
+//! and user logins (refreshed when expired, rotated tokens saved — "No side effects"). Refusals by
+//! a token endpoint become the messages of "Service accounts".
 
 use anyhow::{Result, anyhow, bail};
 use reqwest::StatusCode;
@@ -15,8 +15,9 @@ use crate::transport::challenge_cache::ChallengeCache;
 use crate::transport::executor::{Executor, Signing, describe};
 use crate::transport::retry::Policy;
 
-/// Where the credentials came from, for the hints that follow a refusal (D13), and how long
-/// a run waits for another one's token lock (D14: at most the HTTP timeout).
+/// Where the credentials came from, for the hints that follow a refusal ("Service accounts"), and
+/// how long a run waits for another one's token lock ("Many runs at once": at most the HTTP
+/// timeout).
 pub struct Origin {
     pub profile: String,
     pub config_path: String,
@@ -33,7 +34,8 @@ pub async fn send(
     match credentials {
         Credentials::None => executor.send(request, Signing::None, Policy::Api).await,
         Credentials::ApiKeys { public, private } => {
-            // D23: the last challenge of this origin and key, remembered between runs.
+            // "Repeat calls in one round trip": the last challenge of this origin and key,
+            // remembered between runs.
             let challenges =
                 ChallengeCache::new(dirs::cache_dir(), request.url(), public, origin.lock_wait);
             let signing = Signing::Digest(public, private, Some(&challenges));
@@ -48,7 +50,8 @@ pub async fn send(
             let fetch = || async {
                 let request =
                     oauth::client_credentials_request(token_url, client_id, client_secret)?;
-                // D14: before waiting out a 429, look whether another run got the token.
+                // "Many runs at once": before waiting out a 429, look whether another run got the
+                // token.
                 let cached = || cache.load(executor.warnings()).is_some();
                 let fetched = token(
                     executor,
@@ -71,7 +74,8 @@ pub async fn send(
             let (token, from_cache) = match cache.load(executor.warnings()) {
                 Some(token) => (token, true),
                 None => {
-                    // D14: one run asks for the token; the others wait, then read the cache.
+                    // "Many runs at once": one run asks for the token; the others wait, then read
+                    // the cache.
                     let _lock = cache.lock(origin.lock_wait, executor.warnings());
                     match cache.load(executor.warnings()) {
                         Some(token) => (token, true),
@@ -84,9 +88,10 @@ pub async fn send(
                 .send(request, Signing::Bearer(&token), Policy::Api)
                 .await?;
             match again {
-                // D9: a refused cached token is dropped, and the request sent once more;
-                // D14: under the entry's lock, so parallel runs refused at once fetch one
-                // token between them (another run may have replaced the entry already).
+                // "Service accounts": a refused cached token is dropped, and the request sent once
+                // more; "Many runs at once": under the entry's lock, so parallel runs refused at
+                // once fetch one token between them (another run may have replaced the entry
+                // already).
                 Some(again) if from_cache && response.status == StatusCode::UNAUTHORIZED => {
                     let _lock = cache.lock(origin.lock_wait, executor.warnings());
                     let fresh = match cache.load(executor.warnings()) {
@@ -131,9 +136,9 @@ pub async fn send(
     }
 }
 
-/// A fresh access token for a user login whose token expired (DECISIONS D14). Under the lock
-/// beside the config file the tokens are read again: if another run already refreshed them,
-/// its access token is used; otherwise this run refreshes and saves the rotated pair before
+/// A fresh access token for a user login whose token expired (README "Many runs at once"). Under
+/// the lock beside the config file the tokens are read again: if another run already refreshed
+/// them, its access token is used; otherwise this run refreshes and saves the rotated pair before
 /// letting go. Tokens from the environment cannot be saved or coordinated: a warning.
 async fn refreshed(
     executor: &Executor,
@@ -156,8 +161,9 @@ async fn refreshed(
         }
         match refresh {
             Some(refresh) => refresh_token = refresh,
-            // D22: a refresh token from the keyring that cannot be read again now may be
-            // spent already, and a rotated one could not be written back: no refresh.
+            // "Where credentials are looked for": a refresh token from the keyring that cannot be
+            // read again now may be spent already, and a rotated one could not be written back: no
+            // refresh.
             None if store.refresh_source == Source::Keyring => bail!(
                 "cannot refresh the login of profile {}: the OS keyring holding its tokens did not answer",
                 origin.profile

@@ -1,10 +1,11 @@
-//! The service-account token cache (DECISIONS D9, D14, D19): one small JSON file per client,
-//! token URL and secret, `<cache dir>/atlascli/tokens/<sha256>.json` holding
-//! `{"access_token", "expires_at"}`, 0600 in 0700 folders. A token is reused until 60 s
-//! before it expires. Runs in parallel share an entry under a lock beside it, so that only
-//! one of them asks the token endpoint. Folders owned by another user or writable by others
-//! are not used at all (one warning); entries are read without following symbolic links; an
-//! entry that is not a regular file, or whose token is not a valid header value, is ignored.
+//! The service-account token cache (README "Service accounts", "Many runs at once", "Other users on
+//! the same host"): one small JSON file per client, token URL and secret, `<cache
+//! dir>/atlascli/tokens/<sha256>.json` holding `{"access_token", "expires_at"}`, 0600 in 0700
+//! folders. A token is reused until 60 s before it expires. Runs in parallel share an entry under a
+//! lock beside it, so that only one of them asks the token endpoint. Folders owned by another user
+//! or writable by others are not used at all (one warning); entries are read without following
+//! symbolic links; an entry that is not a regular file, or whose token is not a valid header value,
+//! is ignored.
 
 use std::cell::Cell;
 use std::io::Read;

@@ -1,8 +1,8 @@
-//! Saving user-login tokens that a refresh rotated, each where it came from (DECISIONS D3,
-//! D22): to the keyring item it was read from, or in `config.toml`, where only the bytes of the
-//! old values are replaced — line endings, comments and everything else stay as they were —
-//! and the file is written by the D2 procedure. A token that came from the environment cannot
-//! be saved.
+//! Saving user-login tokens that a refresh rotated, each where it came from (README "No side
+//! effects", "Where credentials are looked for"): to the keyring item it was read from, or in
+//! `config.toml`, where only the bytes of the old values are replaced — line endings, comments and
+//! everything else stay as they were — and the file is written by the atomic write of
+//! "--outputFile". A token that came from the environment cannot be saved.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ impl TokenStore {
     }
 
     /// Takes the refresh lock, `.config.toml.lock` beside the real file (after following
-    /// its links), waiting at most `wait` (DECISIONS D14). `None`: go on without it.
+    /// its links), waiting at most `wait` (README "Many runs at once"). `None`: go on without it.
     pub fn lock(&self, wait: std::time::Duration) -> Option<crate::support::file_lock::FileLock> {
         let real = std::fs::canonicalize(&self.config_path).ok()?;
         let lock = crate::support::atomic_file::folder_of(&real).join(".config.toml.lock");

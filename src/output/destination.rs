@@ -1,6 +1,7 @@
-//! Where the answer goes, decided and opened before the request is sent (DECISIONS D15,
-//! D16), so that everything that can fail before the answer is known fails with nothing
-//! sent — and a created private key is never lost to an output target that cannot be written.
+//! Where the answer goes, decided and opened before the request is sent (README "--outputFile", "A
+//! created key is never lost"), so that everything that can fail before the answer is known fails
+//! with nothing sent — and a created private key is never lost to an output target that cannot be
+//! written.
 //!
 //! - no `--outputFile`: stdout (for a POST, a stdout closed at start is refused);
 //! - `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`: that descriptor, written

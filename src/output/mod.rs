@@ -1,12 +1,12 @@
 //! What the command prints: the response body byte for byte, or a Go template of it, on
 //! stdout or into `--outputFile`; then the reference's error for a non-2xx answer.
 //!
-//! A POST's 2xx answer may hold a private key that cannot be asked for again (DECISIONS
-//! D16): while it is being delivered it is held for the interrupt watcher, SIGPIPE is
-//! ignored (a reader that closed the pipe is a write error, not a silent death), and if the
-//! template or the write fails, the raw answer is saved and the error says where. A template
-//! that names fields such an answer does not have prints Go's output as Go does, then warns
-//! and saves the answer (README, "Differences from the Go CLI").
+//! A POST's 2xx answer may hold a private key that cannot be asked for again (DECISIONS "A created
+//! key is never lost"): while it is being delivered it is held for the interrupt watcher, SIGPIPE
+//! is ignored (a reader that closed the pipe is a write error, not a silent death), and if the
+//! template or the write fails, the raw answer is saved and the error says where. A template that
+//! names fields such an answer does not have prints Go's output as Go does, then warns and saves
+//! the answer (README, "Differences from the Go CLI").
 
 pub mod destination;
 pub mod response_archive;

@@ -1,7 +1,7 @@
-//! Saving a created key's answer that could not be delivered (DECISIONS D16): a POST's 2xx
-//! answer may hold a private key that can never be asked for again, so when its template
-//! fails, its write fails or the run is interrupted after it arrived, the raw answer goes to
-//! `<state dir>/atlascli/responses/<UTC yyyymmddThhmmssZ>-<operation>-<8 hex>.json`, 0600,
+//! Saving a created key's answer that could not be delivered (README "A created key is never
+//! lost"): a POST's 2xx answer may hold a private key that can never be asked for again, so when
+//! its template fails, its write fails or the run is interrupted after it arrived, the raw answer
+//! goes to `<state dir>/atlascli/responses/<UTC yyyymmddThhmmssZ>-<operation>-<8 hex>.json`, 0600,
 //! created with `O_EXCL`, in folders checked as the caches are.
 
 use std::io::Write;

@@ -1,7 +1,7 @@
 //! The command line as text, without losing a byte: arguments that are not UTF-8 (a file
 //! name in another encoding, `--file $'\xff.json'`) are carried as text with each stray byte
 //! kept as a private-use character, and turned back into the same bytes where they name a
-//! file (DECISIONS D21). Messages show such bytes as `�`.
+//! file (README "Messages"). Messages show such bytes as `�`.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};

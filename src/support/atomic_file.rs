@@ -4,7 +4,7 @@
 //! the final name.
 //! Also the rules for reaching the final name: symbolic links are followed only as the
 //! kernel's `protected_symlinks` would follow them, and an existing file keeps its mode only
-//! when the running user owns it (DECISIONS D15).
+//! when the running user owns it (README "--outputFile").
 
 use std::ffi::OsString;
 use std::fs::{self, OpenOptions};
@@ -34,10 +34,10 @@ impl PendingFile {
     /// Creates the temporary file beside `target` (the final path, links already resolved),
     /// which will get permission bits `mode` once written.
     ///
-    /// `tempfile` picks the random name and retries on a name that exists; the file itself
-    /// is opened by our closure, so that it is created 0600 (never wider, not even briefly),
-    /// with `O_EXCL` and `O_NOFOLLOW`, and registered with the interrupt watcher under its
-    /// lock in the same step (D20). The name is built from the target's bytes (D21).
+    /// `tempfile` picks the random name and retries on a name that exists; the file itself is
+    /// opened by our closure, so that it is created 0600 (never wider, not even briefly), with
+    /// `O_EXCL` and `O_NOFOLLOW`, and registered with the interrupt watcher under its lock in the
+    /// same step ("Stopping a run"). The name is built from the target's bytes ("Messages").
     pub fn create(target: &Path, mode: u32) -> io::Result<PendingFile> {
         let dir = folder_of(target);
         let name = target
@@ -76,7 +76,7 @@ impl PendingFile {
     }
 
     /// Writes `bytes`, syncs, renames over the final name, then gives the file its mode: the
-    /// temporary file itself is never readable by group or others (DECISIONS D15).
+    /// temporary file itself is never readable by group or others (README "--outputFile").
     pub fn commit(self, bytes: &[u8]) -> io::Result<()> {
         self.finish(bytes, true)
     }

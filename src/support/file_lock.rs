@@ -1,4 +1,4 @@
-//! Advisory locks between runs (DECISIONS D14): `flock` on a lock file beside what it
+//! Advisory locks between runs (README "Many runs at once"): `flock` on a lock file beside what it
 //! guards, opened without following symbolic links and created 0600. The wait is bounded;
 //! when the lock cannot be had in time, or its file cannot be created (a read-only folder),
 //! the caller goes on without it.

@@ -1,7 +1,7 @@
 //! Folders this project keeps its own files in (token and digest caches, saved answers), and
-//! whether they can be trusted (DECISIONS D19): every folder from `<base>/atlascli` down must
-//! be owned by the running user and not writable by group or others. Missing ones are created
-//! 0700.
+//! whether they can be trusted (README "Other users on the same host"): every folder from
+//! `<base>/atlascli` down must be owned by the running user and not writable by group or others.
+//! Missing ones are created 0700.
 
 use std::fs::DirBuilder;
 use std::io;
@@ -59,7 +59,8 @@ pub fn ensure(base: &Path, parts: &[&str]) -> Result<PathBuf, Untrusted> {
     Ok(dir)
 }
 
-/// The same checks without creating anything (for reading a cache that may not exist): `Ok(false)` when a level does not exist yet.
+/// The same checks without creating anything (for reading a cache that may not exist): `Ok(false)`
+/// when a level does not exist yet.
 pub fn check_existing(base: &Path, parts: &[&str]) -> Result<bool, Untrusted> {
     let mut dir = base.join("atlascli");
     let mut levels = vec![dir.clone()];

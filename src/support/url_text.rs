@@ -1,10 +1,11 @@
-//! URLs as messages show them: never with a password given in them (DECISIONS D17, D21).
+//! URLs as messages show them: never with a password given in them (README "Redirects are not
+//! followed", "Messages").
 
 use std::borrow::Cow;
 
-/// `url` as given, without the password of its `user:password@` (the user name kept): for
-/// messages that name a configured URL (D21). A URL that does not parse has its password taken
-/// up to the last `@`, so that a password holding `/` or `?` is not shown either.
+/// `url` as given, without the password of its `user:password@` (the user name kept): for messages
+/// that name a configured URL ("Messages"). A URL that does not parse has its password taken up to
+/// the last `@`, so that a password holding `/` or `?` is not shown either.
 pub fn without_password(url: &str) -> Cow<'_, str> {
     let strict = reqwest::Url::parse(url).is_ok();
     match userinfo(url, strict) {
@@ -16,7 +17,8 @@ pub fn without_password(url: &str) -> Cow<'_, str> {
     }
 }
 
-/// `location` as given, without any `user:password@`: how a redirect's target is shown (D17).
+/// `location` as given, without any `user:password@`: how a redirect's target is shown ("Redirects
+/// are not followed").
 pub fn without_userinfo(location: &str) -> Cow<'_, str> {
     match userinfo(location, true) {
         Some((start, at)) => format!("{}{}", &location[..start], &location[at + 1..]).into(),

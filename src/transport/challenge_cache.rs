@@ -1,6 +1,7 @@
-//! The digest challenge cache (DECISIONS D23, D14, D19): the last digest challenge an origin
-//! sent for a public key, so that a run that follows within 30 s answers it at once with the
-//! next `nc` and needs one round trip instead of two.
+//! The digest challenge cache (README "Repeat calls in one round trip", "Many runs at once", "Other
+//! users on the same host"): the last digest challenge an origin sent for a public key, so that a
+//! run that follows within 30 s answers it at once with the next `nc` and needs one round trip
+//! instead of two.
 //!
 //! One small JSON file per origin and public key,
 //! `<cache dir>/atlascli/digest/<sha256(scheme://host:port NUL public key)>.json`, holding
@@ -52,7 +53,7 @@ pub struct ChallengeCache {
     /// `<cache dir>`, when there is one.
     base: Option<PathBuf>,
     name: String,
-    /// How long a run waits for another one's lock (D14: at most the HTTP timeout).
+    /// How long a run waits for another one's lock ("Many runs at once": at most the HTTP timeout).
     lock_wait: Duration,
     /// Set once the folder was found untrusted (and said so): the cache is off.
     refused: Cell<bool>,

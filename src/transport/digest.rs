@@ -4,7 +4,7 @@
 //! challenge is answered once (computed by the `digest_auth` crate), and that answer's
 //! response is final. The challenge is checked first so that only what the reference accepts
 //! is answered: MD5 or SHA-256, `qop=auth` or no qop. A challenge remembered from an earlier
-//! run (DECISIONS D23) is answered the same way with a later `nc`.
+//! run (README "Repeat calls in one round trip") is answered the same way with a later `nc`.
 
 use digest_auth::{AlgorithmType, AuthContext, Charset, Qop, WwwAuthenticateHeader};
 use reqwest::StatusCode;
@@ -20,8 +20,9 @@ pub enum Challenge {
     Digest(DigestChallenge),
 }
 
-/// A digest challenge that passed the checks: what an answer is computed from. It holds no
-/// secret (the nonce is the server's, sent in clear), so it may be remembered (D23).
+/// A digest challenge that passed the checks: what an answer is computed from. It holds no secret
+/// (the nonce is the server's, sent in clear), so it may be remembered ("Repeat calls in one round
+/// trip").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestChallenge {
     pub realm: String,

@@ -1,4 +1,4 @@
-//! The `-D/--debug` dumps (DECISIONS D8): every request and response on stderr, with secret
+//! The `-D/--debug` dumps (README "-D/--debug"): every request and response on stderr, with secret
 //! headers, secret body fields and the configured secrets replaced by `[redacted]`.
 
 use reqwest::header::HeaderMap;

@@ -1,11 +1,12 @@
-//! The only network code: builds the HTTP client and sends the command's request — one
-//! exchange (a request, or the two legs of a digest handshake, or one leg answering a digest
-//! challenge remembered from an earlier run, D23), retried by the rules of DECISIONS D5 —
-//! returning the final status and body.
+//! The only network code: builds the HTTP client and sends the command's request — one exchange (a
+//! request, or the two legs of a digest handshake, or one leg answering a digest challenge
+//! remembered from an earlier run, "Repeat calls in one round trip"), retried by the rules of
+//! README "Retries" — returning the final status and body.
 //!
-//! Network failures become one line naming the method, the URL and the cause (D12); each
-//! retry prints one warning line; `--debug` dumps every request and response, redacted (D8).
-//! Redirects are never followed (D17) and no body is read past 64 MiB (D18).
+//! Network failures become one line naming the method, the URL and the cause ("Network failures");
+//! each retry prints one warning line; `--debug` dumps every request and response, redacted
+//! ("-D/--debug"). Redirects are never followed and no body is read
+//! past 64 MiB ("Bounded by design").
 
 use std::time::Duration;
 
@@ -31,7 +32,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Copy)]
 pub enum Signing<'a> {
     None,
-    /// The public and private key, and where the last challenge is remembered (D23).
+    /// The public and private key, and where the last challenge is remembered ("Repeat calls in one
+    /// round trip").
     Digest(&'a str, &'a Secret<String>, Option<&'a ChallengeCache>),
     Bearer(&'a Secret<String>),
 }
@@ -109,7 +111,7 @@ impl Executor {
 
     /// As [`Executor::send`], but before and after each wait for a retry `given_up` is asked
     /// whether the answer is still needed (a parallel run may have fetched the token
-    /// meanwhile, D14); `Ok(None)` when it was not.
+    /// meanwhile, "Many runs at once"); `Ok(None)` when it was not.
     pub async fn send_unless(
         &self,
         request: reqwest::Request,
@@ -123,8 +125,8 @@ impl Executor {
             let attempt = request
                 .try_clone()
                 .ok_or_else(|| anyhow!("the request body cannot be sent twice"))?;
-            // D23: only the first attempt may answer a remembered challenge; retries start
-            // unauthenticated (D5).
+            // "Repeat calls in one round trip": only the first attempt may answer a remembered
+            // challenge; retries start unauthenticated ("Retries").
             let outcome = self.exchange(attempt, signing, retry == 0, policy).await;
             let reason = match &outcome {
                 Ok(response) if should_retry_status(response.status, &method, policy) => {
@@ -157,8 +159,9 @@ impl Executor {
     }
 
     /// One complete exchange: for digest, the unauthenticated leg (or, on a first attempt, one
-    /// answering a challenge remembered within 30 s with its next `nc`, D23), then (on a
-    /// challenge) the signed one, whose answer is final; for a bearer token, one request.
+    /// answering a challenge remembered within 30 s with its next `nc`, "Repeat calls in one round
+    /// trip"), then (on a challenge) the signed one, whose answer is final; for a bearer token, one
+    /// request.
     async fn exchange(
         &self,
         request: reqwest::Request,
@@ -255,13 +258,12 @@ impl Executor {
         }
     }
 
-    /// Sends one request and reads its whole body (at most [`MAX_BODY`] bytes after
-    /// decoding, into one buffer). A 3xx answer is a failure: redirects are never followed
-    /// (D17). Nothing is sent once an interrupt is ending the run; an interrupt while a
-    /// POST is on its way waits for its answer. An API call's successful answer is handed to
-    /// the interrupt watcher the moment it is read (before a `-D` dump that may block on a
-    /// full stderr), so that an interrupt from then on saves a created key instead of losing
-    /// it.
+    /// Sends one request and reads its whole body (at most [`MAX_BODY`] bytes after decoding, into
+    /// one buffer). A 3xx answer is a failure: redirects are never followed ("Redirects are not
+    /// followed"). Nothing is sent once an interrupt is ending the run; an interrupt while a POST
+    /// is on its way waits for its answer. An API call's successful answer is handed to the
+    /// interrupt watcher the moment it is read (before a `-D` dump that may block on a full
+    /// stderr), so that an interrupt from then on saves a created key instead of losing it.
     async fn send_once(
         &self,
         request: reqwest::Request,
@@ -350,7 +352,7 @@ impl Executor {
     }
 }
 
-/// The most a response body may hold after decoding (D18).
+/// The most a response body may hold after decoding ("Bounded by design").
 pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 const TOO_LARGE: &str = "response larger than 64 MiB";

@@ -1,4 +1,4 @@
-//! Why an exchange failed, in the words of DECISIONS D12 (`connection refused`, `cannot
+//! Why an exchange failed, in the words of README "Network failures" (`connection refused`, `cannot
 //! resolve host`, `TLS: …`, `connection closed before the response was complete`), and whether
 //! the request may be sent again.
 
@@ -11,7 +11,7 @@ pub use crate::api::response::status_line;
 
 pub const DROPPED: &str = "connection closed before the response was complete";
 
-/// A body whose gzip encoding does not decode (D18).
+/// A body whose gzip encoding does not decode ("Bounded by design").
 pub const INVALID_GZIP: &str = "invalid gzip body";
 
 /// A failed exchange, with its complete message.
@@ -41,9 +41,9 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-/// The cause of a failure to get a response, in the words of DECISIONS D12.
+/// The cause of a failure to get a response, in the words of README "Network failures".
 pub fn network_cause(error: &reqwest::Error) -> (Resend, String) {
-    // Quoted in messages: cut at 200 characters (D21).
+    // Quoted in messages: cut at 200 characters ("Messages").
     let host =
         crate::support::quote::shorten(error.url().and_then(|u| u.host_str()).unwrap_or_default())
             .into_owned();
@@ -90,10 +90,10 @@ fn classify(chain: &[&(dyn StdError + 'static)], is_dns: bool, host: &str) -> (R
     (Resend::Never, innermost)
 }
 
-/// Why reading a body failed: the connection dropped (D12: retried for GET and DELETE), or
-/// the body's gzip stream does not decode (D18: never retried, the same bytes would come
-/// again). Told apart by the errors' types: a failure of the connection always carries
-/// hyper's error or an io error of the connection; a decoding failure is reqwest's decode
+/// Why reading a body failed: the connection dropped ("Network failures": retried for GET and
+/// DELETE), or the body's gzip stream does not decode ("Bounded by design": never retried, the same
+/// bytes would come again). Told apart by the errors' types: a failure of the connection always
+/// carries hyper's error or an io error of the connection; a decoding failure is reqwest's decode
 /// error with neither.
 pub fn body_cause(error: &reqwest::Error) -> (Resend, String) {
     let chain = error_chain(error);
@@ -143,8 +143,8 @@ fn tls_cause(error: &(dyn StdError + 'static), host: &str) -> Option<String> {
     find_rustls_error(error).map(|e| format!("TLS: {}", tls_text(e, host)))
 }
 
-/// A TLS failure in plain words: the D12 lines where there is one, else what went wrong as a
-/// user would say it; never a Rust type name.
+/// A TLS failure in plain words: the "Network failures" lines where there is one, else what went
+/// wrong as a user would say it; never a Rust type name.
 fn tls_text(error: &rustls::Error, host: &str) -> String {
     use rustls::Error as E;
     match error {

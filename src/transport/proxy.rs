@@ -49,7 +49,7 @@ impl ProxySettings {
 
     /// Refuses a request whose proxy URL cannot be used (reqwest would silently connect
     /// directly instead). The message shows the proxy as configured, without its password
-    /// (D21), cut at 200 characters.
+    /// ("Messages"), cut at 200 characters.
     pub fn check(&self, url: &reqwest::Url) -> Result<(), String> {
         let (Some(configured), Some(proxy)) = (self.configured_for(url), self.proxy_for(url))
         else {

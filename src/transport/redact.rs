@@ -1,7 +1,8 @@
-//! Hiding secrets in text that is shown for debugging (DECISIONS D8): header values replaced
+//! Hiding secrets in text that is shown for debugging (README "-D/--debug"): header values replaced
 //! whole, the string values of secret JSON or form fields replaced in place — the rest byte for
 //! byte — and any literal occurrence of a configured secret; and URLs as messages show them,
-//! without the password (D21) or the whole `user:password@` (D17) they may carry.
+//! without the password ("Messages") or the whole `user:password@` ("Redirects are not followed")
+//! they may carry.
 
 pub const REDACTED: &str = "[redacted]";
 

@@ -1,4 +1,4 @@
-//! When a failed exchange is sent again (DECISIONS D5): which answers and failures, for which
+//! When a failed exchange is sent again (README "Retries"): which answers and failures, for which
 //! methods, how many times, and how long to wait in between.
 
 use std::time::{Duration, SystemTime};
@@ -19,7 +19,7 @@ pub enum Resend {
     Never,
 }
 
-/// What may be retried (D5): everything safe for API calls; only a 429 or a refused
+/// What may be retried ("Retries"): everything safe for API calls; only a 429 or a refused
 /// connection for token requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Policy {

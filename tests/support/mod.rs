@@ -121,8 +121,8 @@ impl Sandbox {
             Stdin::Null => {
                 command.stdin(Stdio::null());
             }
-            // Small inputs are in the pipe before the child starts, so the 100 ms rule of D1
-            // never depends on how fast this thread gets scheduled.
+            // Small inputs are in the pipe before the child starts, so the 100 ms rule of "stdin
+            // with --file" never depends on how fast this thread gets scheduled.
             Stdin::Bytes(bytes) if bytes.len() <= PREFILL_LIMIT => {
                 let (reader, mut writer) = std::io::pipe().unwrap();
                 writer.write_all(bytes).unwrap();

@@ -334,7 +334,7 @@ fn desc_field(obj: &Map<String, Value>, required: bool) -> Result<Option<String>
 /// `roles` as validated names (deduplicated, order kept), each in `allowed`.
 /// A role this stand-in does not list but Atlas may have added since: same prefix as the
 /// set (`ORG_`/`GROUP_`), upper-case letters and underscores. Lets tests show that unknown
-/// enum values are sent anyway (DECISIONS D6).
+/// enum values are sent anyway (README "Checks before anything is sent").
 fn is_newer_role(name: &str, set: &[&str]) -> bool {
     let prefix = if set.first().is_some_and(|r| r.starts_with("ORG_")) {
         "ORG_"

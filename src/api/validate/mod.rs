@@ -1,4 +1,5 @@
-//! Request-body validation (DECISIONS D6): the body must be JSON, then match its operation's schema.
+//! Request-body validation (README "Checks before anything is sent"): the body must be JSON, then
+//! match its operation's schema.
 //!
 //! The check is a UTF-8 scan and one pass of serde_json over the bytes, without building a
 //! `serde_json::Value` or copying the body, so memory stays small whatever the body's size.

@@ -1,10 +1,10 @@
 //! The schema: a JSON-Schema subset and the six request bodies of `operations.json`, as consts.
 //!
-//! Translated by hand from `operations[].requestBody.schema` of the six body operations, with
-//! the additions of DECISIONS D6: the top-level arrays of `addGroupApiKey` and
-//! `createOrgApiKeyAccessListEntry` must not be empty, and each access-list entry needs an
-//! `ipAddress` (an IP address) or a `cidrBlock` (a CIDR block), checked by parsing rather than
-//! by the spec's regexes. `pattern` and `readOnly` are not checked: `userId` is accepted as any
+//! Translated by hand from `operations[].requestBody.schema` of the six body operations, with the
+//! additions of README "Checks before anything is sent": the top-level arrays of `addGroupApiKey`
+//! and `createOrgApiKeyAccessListEntry` must not be empty, and each access-list entry needs an
+//! `ipAddress` (an IP address) or a `cidrBlock` (a CIDR block), checked by parsing rather than by
+//! the spec's regexes. `pattern` and `readOnly` are not checked: `userId` is accepted as any
 //! string.
 
 /// A JSON-schema subset, enough for the six request bodies. All `'static` so it lives in a

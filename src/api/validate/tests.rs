@@ -1103,7 +1103,8 @@ fn schemas_match_operations_json() {
             .unwrap_or_else(|| panic!("{id} not in the spec"));
         let mut want = operation["requestBody"]["schema"].clone();
         strip(&mut want);
-        // D6: these two top-level arrays must not be empty, though the spec does not say so.
+        // "Checks before anything is sent": these two top-level arrays must not be empty, though
+        // the spec does not say so.
         if ["addGroupApiKey", "createOrgApiKeyAccessListEntry"].contains(id) {
             want["minItems"] = serde_json::json!(1);
         }

@@ -3,8 +3,8 @@
 //! Nothing of the body is kept: only the path to the current value, a few counters, the first
 //! schema failure and the warnings. Values the schema does not describe (unknown fields, and
 //! everything after the first failure) are skipped with `IgnoredAny`. A schema failure does not
-//! stop the parse, so that a JSON syntax error later in the body still wins (D6: "the body must
-//! be JSON" is checked before the schema facts).
+//! stop the parse, so that a JSON syntax error later in the body still wins ("Checks before
+//! anything is sent": "the body must be JSON" is checked before the schema facts).
 
 use std::fmt::{self, Write};
 

@@ -1,7 +1,8 @@
-//! The OS keyring, where the Go CLI keeps a profile's six secrets when the machine has one
-//! (DECISIONS D22): service `atlascli_<profile>`, account = the property's name, read the way
-//! zalando/go-keyring wrote it: the Secret Service on the D-Bus session bus (Linux, built and
-//! tested; other Unix systems should work, untested; Windows and macOS are not supported).
+//! The OS keyring, where the Go CLI keeps a profile's six secrets when the machine has one (README
+//! "Where credentials are looked for"): service `atlascli_<profile>`, account = the property's
+//! name, read the way zalando/go-keyring wrote it: the Secret Service on the D-Bus session bus
+//! (Linux, built and tested; other Unix systems should work, untested; Windows and macOS are not
+//! supported).
 //!
 //! It is asked only by a command about to send a request, only for the chosen profile and
 //! only for the secrets no environment variable gives. Every keyring call of a run together
