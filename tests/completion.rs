@@ -369,6 +369,37 @@ fn profile_flags_complete_the_names_in_config_toml_and_output_json() {
 
 #[test]
 #[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
+fn profile_names_from_config_toml_are_never_run_by_the_shell() {
+    each_shell(|shell, sandbox| {
+        let marker = sandbox.path("pwned");
+        let marker = marker.display();
+        // Names an attacker who can write config.toml might choose: each would run `touch`
+        // if a shell expanded it. Only the plain names are offered.
+        sandbox.write_config(&format!(
+            "[\"x$(touch {marker})\"]\n[\"y`touch {marker}`\"]\n[\"z;touch {marker}\"]\n[\"w $HOME\"]\n['ci-1.a@b+c']\n[prod]\n"
+        ));
+        for words in [
+            &["atlas", "-P", ""][..],
+            &["atlas", "-P", "x"],
+            &["atlas", "-P", "y"],
+        ] {
+            let offered = complete(shell, sandbox, words);
+            let plain: &[&str] = if words[2].is_empty() {
+                &["ci-1.a@b+c", "prod"]
+            } else {
+                &[]
+            };
+            assert_eq!(offered, plain, "{shell}: {words:?}");
+        }
+        assert!(
+            !sandbox.path("pwned").exists(),
+            "{shell} ran a command from config.toml"
+        );
+    });
+}
+
+#[test]
+#[cfg_attr(any(no_zsh, no_fish), ignore = "needs zsh and fish")]
 fn file_flags_complete_file_names() {
     each_shell(|shell, sandbox| {
         let file = sandbox.write_file("key-body.json", b"{}");

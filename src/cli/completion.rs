@@ -31,9 +31,20 @@ pub fn hidden_command(args: &[String]) -> Vec<u8> {
     config
         .profile_tables()
         .iter()
+        .filter(|name| is_plain_word(name))
         .map(|name| format!("{name}\n"))
         .collect::<String>()
         .into_bytes()
+}
+
+/// A profile name the scripts may offer: letters, digits, `-`, `_`, `.`, `@` and `+` only. A
+/// name read from `config.toml` is never handed to a shell otherwise: bash's `compgen -W`
+/// would expand `$(…)` or backticks in it, running a command when TAB is pressed.
+fn is_plain_word(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+'))
 }
 
 /// The completion script for this shell.
@@ -265,7 +276,9 @@ __atlas_complete() {{
     fi
     if [ -n "$flag" ]; then
         case "$flag" in
-            {profiles}) __atlas_words="$("$prog" {hidden} profiles 2>/dev/null)" ;;
+            {profiles})
+                __atlas_kind=profiles
+                __atlas_words="$("$prog" {hidden} profiles 2>/dev/null)" ;;
             {formats}) __atlas_words=json ;;
             {files}) __atlas_kind=files ;;
             *) __atlas_kind=none ;;
@@ -305,6 +318,12 @@ _atlas() {{
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur")) ;;
         words) COMPREPLY=($(compgen -W "$__atlas_words" -- "$cur")) ;;
+        profiles)
+            # Names from config.toml are matched, never expanded (as `compgen -W` would).
+            local name
+            while IFS= read -r name; do
+                case "$name" in "$cur"*) COMPREPLY+=("$name") ;; esac
+            done <<< "$__atlas_words" ;;
     esac
 }}
 
@@ -324,7 +343,7 @@ _atlas() {{
     [ -n "$__atlas_prefix" ] && compset -P '*='
     case "$__atlas_kind" in
         files) _files ;;
-        words)
+        words|profiles)
             local -a candidates
             candidates=(${{(f)__atlas_words}})
             compadd -a candidates ;;
