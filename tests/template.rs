@@ -338,3 +338,49 @@ fn a_missing_field_whose_answer_cannot_be_saved_says_why_and_succeeds() {
         )
     );
 }
+
+#[test]
+fn endless_recursion_is_go_s_depth_error_even_on_a_small_stack() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config(&server.url());
+    let template = r#"{{define "a"}}{{template "a" .}}{{end}}{{template "a" .}}"#;
+    let error = "Error: error formatting output\ntemplate: formatter-template:1:25: executing \"a\" at <{{template \"a\" .}}>: exceeded maximum template depth (100000)\n";
+    // As is; then with `ulimit -s 1024` and an address space too small for the stack Go's
+    // limit needs (`ulimit -v`): a lower depth, the same text, and the created key saved.
+    for limits in [None, Some((1u64 << 20, 200u64 << 20))] {
+        let argv = args(
+            "createOrgApiKey",
+            &["--orgId", ORG, "--version", "2023-01-01", "-o", template],
+        );
+        let state = sandbox.path("state");
+        let mut command = sandbox.command(&argv);
+        command.env("XDG_STATE_HOME", &state);
+        if let Some((stack, space)) = limits {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit(2) between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let set = |resource, value| {
+                        let limit = libc::rlimit {
+                            rlim_cur: value,
+                            rlim_max: value,
+                        };
+                        libc::setrlimit(resource, &limit)
+                    };
+                    set(libc::RLIMIT_STACK, stack);
+                    set(libc::RLIMIT_AS, space);
+                    Ok(())
+                });
+            }
+        }
+        let run = sandbox.run_with(command, Stdin::Bytes(KEY_BODY.as_bytes().to_vec()));
+        assert_eq!(run.code, 1, "{limits:?}: {run:?}");
+        assert!(run.stderr.starts_with(error), "{limits:?}: {}", run.stderr);
+        assert!(
+            run.stderr[error.len()..].starts_with("the response was saved to "),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -11,6 +11,8 @@ use gocompat::strconv::quote;
 
 /// Go's `maxExecDepth`.
 const MAX_EXEC_DEPTH: usize = 100_000;
+/// Stack a template call wants left beyond the guard's limit (see `stack::has_room`).
+const TEMPLATE_CALL_SPARE: usize = 64 << 10;
 /// Bound on executed nodes plus range iterations (Go has none; this stops runaway loops such
 /// as `{{range 9223372036854775807}}` instead of hanging the CLI).
 pub const MAX_STEPS: u64 = 50_000_000;
@@ -439,7 +441,8 @@ impl<'t> State<'t> {
         let Some(tree) = self.trees.get(name) else {
             return self.fail(format!("template {} not defined", quote(name)));
         };
-        if self.depth == MAX_EXEC_DEPTH {
+        // Go's limit; on a smaller stack than it needs, the stack's (same text).
+        if self.depth == MAX_EXEC_DEPTH || !stack::has_room(TEMPLATE_CALL_SPARE) {
             return self.fail(format!(
                 "exceeded maximum template depth ({MAX_EXEC_DEPTH})"
             ));

@@ -19,11 +19,13 @@ use std::fmt;
 /// The name Go gives the template (it appears in every error message).
 const TEMPLATE_NAME: &str = "formatter-template";
 
-/// Stack reserved for one execution; recursion beyond the guard reports an error instead.
+/// Stack wanted for one execution: enough for Go's depth limit (100000 nested template calls).
+/// Where the address space cannot spare it, a smaller one is taken (down to `MIN_STACK`), and
+/// failing any, the caller's own; the guard then stops recursion earlier, with the same error.
 const STACK_SIZE: usize = 512 << 20;
-const STACK_MARGIN: usize = 1 << 20;
-/// Guard budget when no worker thread can be spawned (assumes a 2 MiB caller stack).
-const FALLBACK_BUDGET: usize = 1 << 20;
+const MIN_STACK: usize = 1 << 20;
+/// Stack kept free below the guard's limit: more than any frames between two checks take.
+const MAX_MARGIN: usize = 1 << 20;
 
 /// Which step failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,27 +102,36 @@ pub fn format(template: &str, body: &[u8]) -> Result<Vec<u8>, FormatError> {
 
 /// [`format`], also saying which field chains found no key (see [`Formatted::missing`]).
 pub fn format_with_report(template: &str, body: &[u8]) -> Result<Formatted, FormatError> {
-    let (t, b) = (template.to_string(), body.to_vec());
-    let worker = std::thread::Builder::new()
-        .name("gotmpl".into())
-        .stack_size(STACK_SIZE)
-        .spawn(move || {
-            stack::set_budget(STACK_SIZE - STACK_MARGIN);
-            run(&t, &b)
-        });
-    match worker {
-        Ok(handle) => handle.join().unwrap_or_else(|_| {
-            Err(FormatError {
-                kind: ErrorKind::Exec,
-                message: "template: internal error".into(),
-                partial: Vec::new(),
-            })
-        }),
-        Err(_) => {
-            stack::set_budget(FALLBACK_BUDGET);
-            run(template, body)
+    let mut size = STACK_SIZE.min(stack::affordable());
+    while size >= MIN_STACK {
+        let (t, b) = (template.to_string(), body.to_vec());
+        let worker = std::thread::Builder::new()
+            .name("gotmpl".into())
+            .stack_size(size)
+            .spawn(move || {
+                stack::set_budget(size - margin(size));
+                run(&t, &b)
+            });
+        if let Ok(handle) = worker {
+            return handle.join().unwrap_or_else(|_| {
+                Err(FormatError {
+                    kind: ErrorKind::Exec,
+                    message: "template: internal error".into(),
+                    partial: Vec::new(),
+                })
+            });
         }
+        size /= 2;
     }
+    // No thread can be had: on the caller's stack, within what is left of it.
+    let left = stack::remaining();
+    stack::set_budget(left - margin(left));
+    run(template, body)
+}
+
+/// Stack kept free below the guard's limit on a stack of `size` bytes.
+fn margin(size: usize) -> usize {
+    (size / 4).min(MAX_MARGIN)
 }
 
 /// Parses the template only — the first step of [`format`] — so that a template that can
@@ -155,6 +166,27 @@ fn run(template: &str, body: &[u8]) -> Result<Formatted, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recursion_on_a_small_callers_stack_is_the_depth_error() {
+        // What runs when no thread can be had: the caller's own stack, here a small one.
+        let on_small_stack = std::thread::Builder::new()
+            .stack_size(512 << 10)
+            .spawn(|| {
+                let left = stack::remaining();
+                assert!(left > 64 << 10 && left < 512 << 10, "{left}");
+                stack::set_budget(left - margin(left));
+                let template = r#"{{define "a"}}{{template "a" .}}{{end}}{{template "a" .}}"#;
+                run(template, b"{}").unwrap_err().message
+            })
+            .unwrap();
+        assert!(
+            on_small_stack
+                .join()
+                .unwrap()
+                .ends_with("exceeded maximum template depth (100000)")
+        );
+    }
 
     #[test]
     fn detection() {
