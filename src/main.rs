@@ -36,7 +36,8 @@ fn main() {
 }
 
 fn run() -> Result<i32> {
-    let args = match cli::parse(&argv())? {
+    let warnings = Warnings::stderr();
+    let args = match cli::parse(&argv(), &mut warnings.clone())? {
         Invocation::Print(text) => {
             output::write_stdout(&text)?;
             return Ok(error::SUCCESS);
@@ -47,7 +48,6 @@ fn run() -> Result<i32> {
         }
         Invocation::Run(args) => args,
     };
-    let warnings = Warnings::stderr();
     let env = Env::from_process();
     let debug = args.debug();
     if let Some(line) = env.ignored_variables_warning() {

@@ -160,7 +160,7 @@ fn what_this_binary_serves_is_never_handed_over() {
         (&["completion", "bash"], 0),
         (&["api"], 0),
         (&["-P", "x", "api", "programmaticApiKeys"], 0),
-        (&["api", "clusters", "listClusters"], 1),
+        (&["api", "clusterz", "listClusters"], 1),
         (&["__atlas_rs_complete", "profiles"], 0),
     ];
     for (args, code) in cases {
@@ -236,8 +236,12 @@ fn a_mistyped_command_under_api_writes_nothing_and_fails() {
             "Error: unknown command \"listOrgApiKey\" for \"atlas api programmaticApiKeys\"\n\nDid you mean this?\n\tlistOrgApiKeys\n\n",
         ),
         (
-            &["api", "clusters", "listClusters", "--help"],
-            "Error: unknown command \"clusters\" for \"atlas api\"\n",
+            &["api", "clustrs", "listClusters", "--help"],
+            "Error: unknown command \"clustrs\" for \"atlas api\"\n\nDid you mean this?\n\tclusters\n\n",
+        ),
+        (
+            &["api", "nope", "listClusters"],
+            "Error: unknown command \"nope\" for \"atlas api\"\n",
         ),
         (
             &["-P", "p", "api", "programmaticapikeys"],

@@ -155,6 +155,16 @@ fn each_shell(check: impl Fn(&str, &Sandbox)) {
     }
 }
 
+/// Every tag of the catalogue, sorted as the shells list them.
+fn all_tags() -> Vec<&'static str> {
+    let mut tags: Vec<&str> = atlas::api::operations::tags()
+        .iter()
+        .map(|t| t.name)
+        .collect();
+    tags.sort();
+    tags
+}
+
 fn assert_offers(shell: &str, sandbox: &Sandbox, words: &[&str], want: &[&str]) {
     assert_eq!(complete(shell, sandbox, words), want, "{shell}: {words:?}");
 }
@@ -173,9 +183,23 @@ fn commands_complete_at_every_level_by_name_and_alias() {
         assert_offers(
             shell,
             sandbox,
-            &["atlas", "api", ""],
-            &["programmaticApiKeys"],
+            &["atlas", "api", "clusterO"],
+            &["clusterOutageSimulation"],
         );
+        assert_offers(
+            shell,
+            sandbox,
+            &["atlas", "api", "flexSnapshots", ""],
+            &[
+                "downloadFlexBackup",
+                "downloadGroupFlexClusterBackup",
+                "getFlexBackupSnapshot",
+                "getGroupFlexClusterBackupSnapshot",
+                "listFlexBackupSnapshots",
+                "listGroupFlexClusterBackupSnapshots",
+            ],
+        );
+        assert_offers(shell, sandbox, &["atlas", "api", ""], &all_tags());
         assert_offers(
             shell,
             sandbox,
@@ -281,12 +305,7 @@ fn help_completes_the_commands_of_each_level() {
             &["atlas", "help", ""],
             &["api", "completion", "help"],
         );
-        assert_offers(
-            shell,
-            sandbox,
-            &["atlas", "help", "api", ""],
-            &["programmaticApiKeys"],
-        );
+        assert_offers(shell, sandbox, &["atlas", "help", "api", ""], &all_tags());
         assert_offers(
             shell,
             sandbox,

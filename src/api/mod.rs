@@ -3,6 +3,8 @@
 //! before anything is sent, and the answer that comes back.
 
 pub mod body;
+#[rustfmt::skip]
+pub mod catalogue;
 pub mod operations;
 pub mod preflight;
 pub mod request;

@@ -1,22 +1,28 @@
-//! The operations table: every `atlas api programmaticApiKeys` operation as one row of data.
+//! The operations of `atlas api`: the types of the catalogue (`api::catalogue`, generated from
+//! the Go CLI's own command table) and how a command is found in it.
 //!
-//! Everything the engine needs to know about an operation lives here — its command name and
-//! aliases, its method and URL template, its URL and query parameters, its API versions and
-//! content types, and its help text. Adding an operation is adding a row; no other file names
-//! an operation.
+//! Everything the engine knows about an operation lives in the catalogue — its tag, command
+//! name and aliases, method and URL template, URL and query parameters, API versions and
+//! content types, watcher, deprecation and help text. No other file names an operation,
+//! except the rules this project adds (body schemas, keyed by operation id).
 
-/// The tag all operations belong to (the `atlas api <tag>` level).
+/// A tag: the `atlas api <tag>` level.
+#[derive(Debug)]
 pub struct Tag {
-    pub command_name: &'static str,
+    /// The command name (`strcase.ToLowerCamel` of the table's name).
+    pub name: &'static str,
     pub short: &'static str,
     pub long: &'static str,
+    /// In the table's order.
+    pub operations: &'static [Operation],
 }
 
-pub const TAG: Tag = Tag {
-    command_name: "programmaticApiKeys",
-    short: "Returns, adds, edits, and removes access tokens to use the MongoDB Cloud API.",
-    long: "MongoDB Cloud applies these keys to organizations. These resources can return, assign, or revoke use of these keys within a specified project.",
-};
+impl Tag {
+    /// cobra's `IsAvailableCommand` for a group: it has a command that is not deprecated.
+    pub fn is_available(&self) -> bool {
+        self.operations.iter().any(|op| op.deprecated.is_none())
+    }
+}
 
 /// HTTP methods the API uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,7 +30,20 @@ pub enum Method {
     Get,
     Post,
     Patch,
+    Put,
     Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
 }
 
 /// The type of a parameter, which is also the type of its flag.
@@ -41,39 +60,81 @@ pub struct Parameter {
     pub name: &'static str,
     /// Other flag names accepted for this parameter (not shown in help).
     pub aliases: &'static [&'static str],
+    pub shorthand: Option<char>,
     pub kind: ParamType,
+    /// Given as many times as wanted (`--eventType A --eventType B`), sent once per value.
+    pub array: bool,
     pub required: bool,
     /// The flag's one-line usage, as the reference prints it.
     pub usage: &'static str,
+    /// The description says it is a 24-hexadecimal id: its value is checked before sending.
+    pub hex_id: bool,
+}
+
+/// How stable an API version is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stability {
+    Stable,
+    Upcoming,
+    Preview,
 }
 
 /// One API version of an operation and the content types it speaks.
 #[derive(Debug)]
 pub struct Version {
+    /// `YYYY-MM-DD`, `YYYY-MM-DD.upcoming` or `preview`.
     pub version: &'static str,
+    pub stability: Stability,
+    /// `YYYY-MM-DD`: the version stops working at 00:00 UTC that day.
+    pub sunset: Option<&'static str>,
+    pub public_preview: bool,
+    pub deprecated: bool,
     /// `Some("json")` when the operation takes a request body in this version.
     pub request_content_type: Option<&'static str>,
     pub response_content_types: &'static [&'static str],
 }
 
-/// One operation of the tag.
+/// How `--watch` polls until the operation's work is done.
+#[derive(Debug)]
+pub struct Watcher {
+    /// The operation polled (a GET), and at which version.
+    pub operation_id: &'static str,
+    pub version: &'static str,
+    /// Its parameters: `input:<flag>` (the command's own value) or `body:<JSON path>` (from
+    /// the command's answer).
+    pub params: &'static [(&'static str, &'static str)],
+    /// The HTTP status that means done (0: any), and/or a JSON path whose value must be one
+    /// of `match_values`.
+    pub http_code: u16,
+    pub match_path: Option<&'static str>,
+    pub match_values: &'static [&'static str],
+}
+
+/// One operation.
 #[derive(Debug)]
 pub struct Operation {
+    /// The name of its tag.
+    pub tag: &'static str,
     pub operation_id: &'static str,
-    /// The command name; differs from the operationId for the five operations with a short name.
+    /// The command name; the short operation id where the table has one.
     pub command_name: &'static str,
-    /// Other accepted command names (the full operationId for short-named operations).
+    /// Other accepted command names (the full operation id for short-named operations).
     pub aliases: &'static [&'static str],
-    /// The one-sentence summary (tag help, first sentence of the operation help).
+    /// The first sentence of the description.
     pub short: &'static str,
-    /// The rest of the description paragraph of the operation help.
+    /// The rest of the description.
     pub long: &'static str,
     pub method: Method,
     pub url_template: &'static str,
-    pub url_parameters: &'static [Parameter],
-    pub query_parameters: &'static [Parameter],
+    pub url_parameters: &'static [&'static Parameter],
+    pub query_parameters: &'static [&'static Parameter],
     /// Oldest first; the last one is the default.
     pub versions: &'static [Version],
+    /// Every response content type of every version, once each, sorted (`-o`'s formats).
+    pub formats: &'static [&'static str],
+    pub watcher: Option<&'static Watcher>,
+    /// cobra's deprecation text, when every version is deprecated or has a sunset date.
+    pub deprecated: Option<&'static str>,
 }
 
 /// Operations are identified by their operationId.
@@ -86,7 +147,7 @@ impl PartialEq for Operation {
 impl Eq for Operation {}
 
 impl Operation {
-    /// The version used when none (or an unsupported one) is asked for: the latest.
+    /// The version used when none (or an unsupported one) is asked for: the last.
     pub fn default_version(&self) -> &'static Version {
         self.versions.last().expect("every operation has a version")
     }
@@ -105,361 +166,49 @@ impl Operation {
 
     /// URL parameters then query parameters.
     pub fn parameters(&self) -> impl Iterator<Item = &'static Parameter> {
-        self.url_parameters.iter().chain(self.query_parameters)
+        self.url_parameters
+            .iter()
+            .chain(self.query_parameters)
+            .copied()
+    }
+
+    /// The `-o` default: the one format, when there is only one (else `-o` is required).
+    pub fn default_format(&self) -> Option<&'static str> {
+        match self.formats {
+            [only] => Some(only),
+            _ => None,
+        }
     }
 }
 
-/// Finds an operation by command name or alias (exact, case-sensitive, as cobra matches).
+/// Every tag, in the table's order.
+pub fn tags() -> &'static [Tag] {
+    crate::api::catalogue::TAGS
+}
+
+/// The tag called `name` (exact and case-sensitive, as cobra matches).
+pub fn tag(name: &str) -> Option<&'static Tag> {
+    tags().iter().find(|t| t.name == name)
+}
+
+/// Every operation of every tag.
+pub fn all() -> impl Iterator<Item = &'static Operation> {
+    tags().iter().flat_map(|t| t.operations)
+}
+
+/// The operation with this operation id.
+pub fn by_id(operation_id: &str) -> Option<&'static Operation> {
+    all().find(|op| op.operation_id == operation_id)
+}
+
+/// Finds an operation by tag and command name or alias (exact, case-sensitive).
 #[cfg(test)]
-pub fn find(name: &str) -> Option<&'static Operation> {
-    OPERATIONS
+pub fn find(tag_name: &str, name: &str) -> Option<&'static Operation> {
+    tag(tag_name)?
+        .operations
         .iter()
         .find(|op| op.command_name == name || op.aliases.contains(&name))
 }
-
-// Parameters shared by several operations, word for word the same in each.
-
-const GROUP_ID: Parameter = Parameter {
-    name: "groupId",
-    aliases: &["projectId"],
-    kind: ParamType::String,
-    required: true,
-    usage: "unique 24-hexadecimal digit string that identifies your project",
-};
-
-const ENVELOPE: Parameter = Parameter {
-    name: "envelope",
-    aliases: &[],
-    kind: ParamType::Bool,
-    required: false,
-    usage: "flag that indicates whether Application wraps the response in an envelope JSON object",
-};
-
-const PRETTY: Parameter = Parameter {
-    name: "pretty",
-    aliases: &[],
-    kind: ParamType::Bool,
-    required: false,
-    usage: "flag that indicates whether the response body should be in the prettyprint format",
-};
-
-const ORG_ID: Parameter = Parameter {
-    name: "orgId",
-    aliases: &[],
-    kind: ParamType::String,
-    required: true,
-    usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-};
-
-const INCLUDE_COUNT: Parameter = Parameter {
-    name: "includeCount",
-    aliases: &[],
-    kind: ParamType::Bool,
-    required: false,
-    usage: "flag that indicates whether the response returns the total number of items (totalCount) in the response",
-};
-
-const ITEMS_PER_PAGE: Parameter = Parameter {
-    name: "itemsPerPage",
-    aliases: &[],
-    kind: ParamType::Int,
-    required: false,
-    usage: "number of items that the response returns per page",
-};
-
-const PAGE_NUM: Parameter = Parameter {
-    name: "pageNum",
-    aliases: &[],
-    kind: ParamType::Int,
-    required: false,
-    usage: "number of the page that displays the current set of the total objects that the response returns",
-};
-
-/// `apiUserId`, whose usage text differs from operation to operation.
-const fn api_user_id(usage: &'static str) -> Parameter {
-    required_string("apiUserId", usage)
-}
-
-/// `ipAddress`, whose usage text differs from operation to operation.
-const fn ip_address(usage: &'static str) -> Parameter {
-    required_string("ipAddress", usage)
-}
-
-const fn required_string(name: &'static str, usage: &'static str) -> Parameter {
-    Parameter {
-        name,
-        aliases: &[],
-        kind: ParamType::String,
-        required: true,
-        usage,
-    }
-}
-
-/// Version 2023-01-01, JSON in and out.
-const JSON_BODY_2023_01_01: &[Version] = &[Version {
-    version: "2023-01-01",
-    request_content_type: Some("json"),
-    response_content_types: &["json"],
-}];
-
-/// Version 2023-01-01, no request body, JSON out.
-const NO_BODY_2023_01_01: &[Version] = &[Version {
-    version: "2023-01-01",
-    request_content_type: None,
-    response_content_types: &["json"],
-}];
-
-/// All operations, in the order the reference lists them.
-pub static OPERATIONS: &[Operation] = &[
-    Operation {
-        operation_id: "addGroupApiKey",
-        command_name: "addGroupApiKey",
-        aliases: &[],
-        short: "Assigns the specified organization API key to the specified project.",
-        long: "The key keeps its organization roles and gains the project roles given in the request body. To use this resource, the requesting Service Account or API Key must have the Project Owner role.",
-        method: Method::Post,
-        url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
-        url_parameters: &[
-            GROUP_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key that you want to assign to one project",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: JSON_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "createGroupApiKey",
-        command_name: "createGroupApiKey",
-        aliases: &[],
-        short: "Creates and assigns the specified organization API key to the specified project.",
-        long: "The new key belongs to the organization that owns the project and receives the project roles given in the request body; its private key is returned only in this response. To use this resource, the requesting Service Account or API Key must have the Project Owner role.",
-        method: Method::Post,
-        url_template: "/api/atlas/v2/groups/{groupId}/apiKeys",
-        url_parameters: &[Parameter {
-            name: "groupId",
-            aliases: &["projectId"],
-            kind: ParamType::String,
-            required: true,
-            usage: "unique 24-hexadecimal digit string that identifies your project",
-        }],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: JSON_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "createOrgApiKey",
-        command_name: "createOrgApiKey",
-        aliases: &[],
-        short: "Creates one API key for the specified organization.",
-        long: "An organization API key grants programmatic access to an organization. You can't use the API key to log into the console. To use this resource, the requesting Service Account or API Key must have the Organization Owner role.",
-        method: Method::Post,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys",
-        url_parameters: &[Parameter {
-            name: "orgId",
-            aliases: &[],
-            kind: ParamType::String,
-            required: true,
-            usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-        }],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: JSON_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "createOrgApiKeyAccessListEntry",
-        command_name: "createOrgAccessEntry",
-        aliases: &["createOrgApiKeyAccessListEntry"],
-        short: "Creates the access list entries for the specified organization API key.",
-        long: "Each entry is one IP address or one CIDR block; requests signed with the key are accepted only from the listed addresses. To use this resource, the requesting Service Account or API Key must have the Organization Owner or Organization Member role.",
-        method: Method::Post,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList",
-        url_parameters: &[
-            ORG_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key for which you want to create a new access list entry",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
-        versions: JSON_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "deleteOrgApiKey",
-        command_name: "deleteOrgApiKey",
-        aliases: &[],
-        short: "Removes one organization API key from the specified organization.",
-        long: "Deleting the key also removes it from every project it was assigned to, and requests signed with it stop working at once. To use this resource, the requesting Service Account or API Key must have the Organization Owner role.",
-        method: Method::Delete,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
-        url_parameters: &[
-            ORG_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "deleteOrgApiKeyAccessListEntry",
-        command_name: "deleteAccessEntry",
-        aliases: &["deleteOrgApiKeyAccessListEntry"],
-        short: "Removes the specified access list entry from the specified organization API key.",
-        long: "Give the IP address or CIDR block as it appears in the entry, for example 192.0.2.0/24; the command escapes it for the URL. To use this resource, the requesting Service Account or API Key must have the Organization Owner role.",
-        method: Method::Delete,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList/{ipAddress}",
-        url_parameters: &[
-            ORG_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key for which you want to remove access list entries",
-            ),
-            ip_address(
-                "one IP address or multiple IP addresses represented as one CIDR block to limit requests to API resources in the specified organization",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "getOrgApiKey",
-        command_name: "getOrgApiKey",
-        aliases: &[],
-        short: "Returns one organization API key.",
-        long: "The response shows the key's description, roles and public key; the private key is masked. To use this resource, the requesting Service Account or API Key must have the Organization Member role.",
-        method: Method::Get,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
-        url_parameters: &[
-            ORG_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key that  you want to update",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "getOrgApiKeyAccessListEntry",
-        command_name: "getOrgAccessEntry",
-        aliases: &["getOrgApiKeyAccessListEntry"],
-        short: "Returns one access list entry for the specified organization API key.",
-        long: "Name the entry by its IP address or CIDR block, for example 192.0.2.0/24. To use this resource, the requesting Service Account or API Key must have the Organization Owner role.",
-        method: Method::Get,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList/{ipAddress}",
-        url_parameters: &[
-            ORG_ID,
-            ip_address(
-                "one IP address or multiple IP addresses represented as one CIDR block to limit  requests to API resources in the specified organization",
-            ),
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key for  which you want to return access list entries",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "listGroupApiKeys",
-        command_name: "listGroupApiKeys",
-        aliases: &[],
-        short: "Returns all organization API keys that you assigned to the specified project.",
-        long: "The response is paginated: use the itemsPerPage and pageNum flags to walk through it. To use this resource, the requesting Service Account or API Key must have the Project Read Only role.",
-        method: Method::Get,
-        url_template: "/api/atlas/v2/groups/{groupId}/apiKeys",
-        url_parameters: &[Parameter {
-            name: "groupId",
-            aliases: &["projectId"],
-            kind: ParamType::String,
-            required: true,
-            usage: "unique 24-hexadecimal digit string that identifies your project",
-        }],
-        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "listOrgApiKeyAccessListEntries",
-        command_name: "listOrgAccessEntries",
-        aliases: &["listOrgApiKeyAccessListEntries"],
-        short: "Returns all access list entries that you configured for the specified organization API key.",
-        long: "The response is paginated: use the itemsPerPage and pageNum flags to walk through it. To use this resource, the requesting Service Account or API Key must have the Organization Owner or Organization Member role.",
-        method: Method::Get,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}/accessList",
-        url_parameters: &[
-            ORG_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key for which you want to return access list entries",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "listOrgApiKeys",
-        command_name: "listOrgApiKeys",
-        aliases: &[],
-        short: "Returns all organization API keys for the specified organization.",
-        long: "Private keys are masked in the response. The response is paginated: use the itemsPerPage and pageNum flags to walk through it. To use this resource, the requesting Service Account or API Key must have the Organization Member role.",
-        method: Method::Get,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys",
-        url_parameters: &[Parameter {
-            name: "orgId",
-            aliases: &[],
-            kind: ParamType::String,
-            required: true,
-            usage: "unique 24-hexadecimal digit string that identifies the organization that contains your projects",
-        }],
-        query_parameters: &[ENVELOPE, INCLUDE_COUNT, ITEMS_PER_PAGE, PAGE_NUM, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "removeGroupApiKey",
-        command_name: "removeGroupApiKey",
-        aliases: &[],
-        short: "Removes one organization API key from the specified project.",
-        long: "The key stays in the organization with its organization roles; only its access to this project ends. To use this resource, the requesting Service Account or API Key must have the Project User Admin role.",
-        method: Method::Delete,
-        url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
-        url_parameters: &[
-            GROUP_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: NO_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "updateGroupApiKeyRoles",
-        command_name: "updateApiKeyRoles",
-        aliases: &["updateGroupApiKeyRoles"],
-        short: "Updates the roles of the organization API key that you specify for the project that you specify.",
-        long: "The roles in the request body replace the key's current roles in this project. To use this resource, the requesting Service Account or API Key must have the Project Owner role.",
-        method: Method::Patch,
-        url_template: "/api/atlas/v2/groups/{groupId}/apiKeys/{apiUserId}",
-        url_parameters: &[
-            GROUP_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key that you want to unassign from one project",
-            ),
-        ],
-        query_parameters: &[PAGE_NUM, ITEMS_PER_PAGE, INCLUDE_COUNT, PRETTY, ENVELOPE],
-        versions: JSON_BODY_2023_01_01,
-    },
-    Operation {
-        operation_id: "updateOrgApiKey",
-        command_name: "updateOrgApiKey",
-        aliases: &[],
-        short: "Updates one organization API key in the specified organization.",
-        long: "Only the fields present in the request body change: the description, the organization roles, or both. To use this resource, the requesting Service Account or API Key must have the Organization Owner role.",
-        method: Method::Patch,
-        url_template: "/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}",
-        url_parameters: &[
-            ORG_ID,
-            api_user_id(
-                "unique 24-hexadecimal digit string that identifies this organization API key you  want to update",
-            ),
-        ],
-        query_parameters: &[ENVELOPE, PRETTY],
-        versions: JSON_BODY_2023_01_01,
-    },
-];
 
 #[cfg(test)]
 mod tests {
@@ -475,43 +224,63 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogue_has_every_tag_and_command() {
+        assert_eq!(tags().len(), 57);
+        assert_eq!(all().count(), 527);
+        let verbs = |m: Method| all().filter(|op| op.method == m).count();
+        assert_eq!(
+            [
+                Method::Get,
+                Method::Post,
+                Method::Delete,
+                Method::Patch,
+                Method::Put
+            ]
+            .map(verbs),
+            [261, 111, 79, 66, 10]
+        );
+        assert_eq!(all().filter(|op| op.watcher.is_some()).count(), 25);
+    }
+
+    #[test]
     fn every_placeholder_has_a_url_parameter_and_back() {
-        for op in OPERATIONS {
+        for op in all() {
             let holes: HashSet<&str> = placeholders(op.url_template).into_iter().collect();
             let params: HashSet<&str> = op.url_parameters.iter().map(|p| p.name).collect();
             assert_eq!(holes, params, "{}", op.operation_id);
-            assert!(
-                op.url_parameters.iter().all(|p| p.required),
-                "{}",
-                op.operation_id
-            );
         }
     }
 
     #[test]
-    fn every_operation_has_a_version_with_json_responses() {
-        for op in OPERATIONS {
+    fn every_operation_has_versions_and_formats() {
+        for op in all() {
             assert!(!op.versions.is_empty(), "{}", op.operation_id);
+            assert!(!op.formats.is_empty(), "{}", op.operation_id);
             for v in op.versions {
                 assert!(!v.response_content_types.is_empty(), "{}", op.operation_id);
-                assert!(
-                    v.response_content_types.contains(&"json"),
-                    "{}",
-                    op.operation_id
-                );
             }
         }
     }
 
     #[test]
-    fn command_names_and_aliases_are_unique() {
-        let mut seen = HashSet::new();
-        for op in OPERATIONS {
-            for name in std::iter::once(&op.command_name).chain(op.aliases) {
-                assert!(seen.insert(*name), "duplicate command name {name}");
+    fn command_names_and_aliases_are_unique_within_a_tag() {
+        let mut tag_names = HashSet::new();
+        for tag in tags() {
+            assert!(tag_names.insert(tag.name), "duplicate tag {}", tag.name);
+            let mut seen = HashSet::new();
+            for op in tag.operations {
+                assert_eq!(op.tag, tag.name);
+                // An alias may repeat the command's own name (a short id equal to the id).
+                let aliases = op.aliases.iter().filter(|a| **a != op.command_name);
+                for name in std::iter::once(&op.command_name).chain(aliases) {
+                    assert!(
+                        seen.insert(*name),
+                        "{}: duplicate command name {name}",
+                        tag.name
+                    );
+                }
             }
         }
-        assert_eq!(OPERATIONS.len(), 14);
     }
 
     #[test]
@@ -524,8 +293,10 @@ mod tests {
             "help",
             "profile",
             "debug",
+            "watch",
+            "watchTimeout",
         ];
-        for op in OPERATIONS {
+        for op in all() {
             let mut seen: HashSet<&str> = fixed.into_iter().collect();
             for p in op.parameters() {
                 for name in std::iter::once(&p.name).chain(p.aliases) {
@@ -536,25 +307,40 @@ mod tests {
     }
 
     #[test]
-    fn every_operation_with_a_body_has_a_body_schema() {
-        for op in OPERATIONS {
-            let schema = crate::api::validate::body_schema(op.operation_id);
-            assert_eq!(op.has_body(), schema.is_some(), "{}", op.operation_id);
-        }
+    fn body_schemas_belong_to_operations_with_a_body() {
+        let with_schema: Vec<&str> = all()
+            .filter(|op| crate::api::validate::body_schema(op.operation_id).is_some())
+            .map(|op| {
+                assert!(op.has_body(), "{}", op.operation_id);
+                op.operation_id
+            })
+            .collect();
+        assert_eq!(with_schema.len(), 6, "{with_schema:?}");
     }
 
     #[test]
     fn short_names_keep_the_operation_id_as_alias() {
-        for op in OPERATIONS {
-            if op.command_name != op.operation_id {
-                assert_eq!(op.aliases, &[op.operation_id]);
-            }
-            assert!(find(op.operation_id).is_some());
+        let op = find("programmaticApiKeys", "createOrgAccessEntry").unwrap();
+        assert_eq!(op.operation_id, "createOrgApiKeyAccessListEntry");
+        assert_eq!(op.aliases, ["createOrgApiKeyAccessListEntry"]);
+        assert!(find("programmaticApiKeys", "createOrgApiKeyAccessListEntry").is_some());
+        assert!(find("programmaticApiKeys", "createorgapikey").is_none());
+        assert_eq!(tag("programmaticApiKeys").unwrap().operations.len(), 14);
+        assert_eq!(by_id("listGroupClusters").unwrap().tag, "clusters");
+    }
+
+    #[test]
+    fn hex_ids_are_the_parameters_described_as_such() {
+        let mut names: Vec<&str> = all()
+            .flat_map(|op| op.parameters())
+            .filter(|p| p.hex_id)
+            .map(|p| p.name)
+            .collect();
+        names.sort();
+        names.dedup();
+        for name in ["groupId", "orgId", "apiUserId"] {
+            assert!(names.contains(&name), "{names:?}");
         }
-        assert_eq!(
-            find("createOrgAccessEntry").unwrap().operation_id,
-            "createOrgApiKeyAccessListEntry"
-        );
-        assert!(find("createorgapikey").is_none());
+        assert!(!names.contains(&"clusterName"));
     }
 }

@@ -39,6 +39,7 @@ pub fn convert_to_http_request(
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,
         Method::Patch => reqwest::Method::PATCH,
+        Method::Put => reqwest::Method::PUT,
         Method::Delete => reqwest::Method::DELETE,
     };
     let mut request = reqwest::Request::new(method, url);
@@ -153,7 +154,7 @@ mod tests {
     use crate::api::operations::find;
 
     fn command(op: &str, params: &[(&'static str, &str)]) -> CommandRequest {
-        let operation = find(op).unwrap();
+        let operation = find("programmaticApiKeys", op).unwrap();
         CommandRequest {
             operation,
             parameters: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),

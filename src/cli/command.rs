@@ -1,18 +1,21 @@
-//! The command tree (`atlas` → `api` → `programmaticApiKeys` → operations, plus `help` and
+//! The command tree (`atlas` → `api` → its tags → their operations, plus `help` and
 //! `completion`) and how argv finds a command in it, the way cobra v1.10.2 does.
 //!
-//! Every node's flags are built here, the operations' from the operations table, and made
-//! once into a `clap::Command` tree (`tree`): clap parses each command's flags and the
-//! completion scripts are written from that tree; help reads the same definitions.
+//! Every node's flags are built here, the operations' from the catalogue. A run finds its
+//! command by walking the catalogue (no tree is built), then makes that one command a
+//! `clap::Command` to parse its flags; the completion scripts are written from the whole
+//! tree (`tree`), built from the same definitions; help reads them too.
 
 use std::sync::OnceLock;
 
-use crate::api::operations::{self, Operation, ParamType, TAG};
+use crate::api::operations::{self, Operation, ParamType, Tag};
 use crate::cli::flags::{self, Flag, FlagError, FlagKind, FlagSet, ParsedFlags};
 use crate::cli::shell::Shell;
 
 pub const PROFILE_USAGE: &str = "Name of the profile to use from your configuration file. To learn about profiles for the Atlas CLI, see https://dochub.mongodb.org/core/atlas-cli-save-connection-settings.";
 pub const API_SHORT: &str = "Access all features of the Atlas Administration API through the Atlas CLI by using the 'atlas api <tag> <operationId>' command.";
+pub const WATCH_USAGE: &str = "Flag that indicates whether to watch the command until it completes its execution or the watch times out.";
+pub const WATCH_TIMEOUT_USAGE: &str = "Time in seconds until a watch times out. After a watch times out, the CLI no longer watches the command.";
 pub const FILE_USAGE: &str = "path to your API request file. Leave empty to use standard input instead - you must provide one or the other, but not both.";
 pub const OUTPUT_FILE_USAGE: &str = "file to write the api output to. This flag is required when the output of an endpoint is binary (ex: gzip) and the command is not piped (ex: atlas command > out.zip)";
 
@@ -24,9 +27,18 @@ pub enum Command {
     Completion,
     CompletionShell(Shell),
     Api,
-    Tag,
+    Tag(&'static Tag),
     Operation(&'static Operation),
 }
+
+/// Tags are identified by their name.
+impl PartialEq for Tag {
+    fn eq(&self, other: &Tag) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Tag {}
 
 impl Command {
     pub fn name(self) -> &'static str {
@@ -36,7 +48,7 @@ impl Command {
             Command::Completion => "completion",
             Command::CompletionShell(shell) => shell.name(),
             Command::Api => "api",
-            Command::Tag => TAG.command_name,
+            Command::Tag(tag) => tag.name,
             Command::Operation(op) => op.command_name,
         }
     }
@@ -59,7 +71,7 @@ impl Command {
                 format!("Generate the autocompletion script for {}", shell.name())
             }
             Command::Api => API_SHORT.to_string(),
-            Command::Tag => TAG.short.to_string(),
+            Command::Tag(tag) => tag.short.to_string(),
             Command::Operation(op) => op.short.to_string(),
         }
     }
@@ -69,8 +81,8 @@ impl Command {
             Command::Root => None,
             Command::Help | Command::Completion | Command::Api => Some(Command::Root),
             Command::CompletionShell(_) => Some(Command::Completion),
-            Command::Tag => Some(Command::Api),
-            Command::Operation(_) => Some(Command::Tag),
+            Command::Tag(_) => Some(Command::Api),
+            Command::Operation(op) => operations::tag(op.tag).map(Command::Tag),
         }
     }
 
@@ -82,12 +94,27 @@ impl Command {
                 .iter()
                 .map(|&s| Command::CompletionShell(s))
                 .collect(),
-            Command::Api => vec![Command::Tag],
-            Command::Tag => operations::OPERATIONS
-                .iter()
-                .map(Command::Operation)
-                .collect(),
+            Command::Api => operations::tags().iter().map(Command::Tag).collect(),
+            Command::Tag(tag) => tag.operations.iter().map(Command::Operation).collect(),
             _ => Vec::new(),
+        }
+    }
+
+    /// cobra's `Deprecated` text: the command still runs, after a line saying so.
+    pub fn deprecated(self) -> Option<&'static str> {
+        match self {
+            Command::Operation(op) => op.deprecated,
+            _ => None,
+        }
+    }
+
+    /// cobra's `IsAvailableCommand`: listed in help and offered as a suggestion (not
+    /// deprecated, and runnable or with an available sub-command; never `help`).
+    pub fn is_available(self) -> bool {
+        match self {
+            Command::Help => false,
+            Command::Tag(tag) => tag.is_available(),
+            other => other.deprecated().is_none(),
         }
     }
 
@@ -102,7 +129,7 @@ impl Command {
     /// True for the groups whose stray words are errors: the root (as in cobra), `api` and its
     /// tags (cobra would print their help and exit 0).
     fn refuses_unknown_words(self) -> bool {
-        matches!(self, Command::Root | Command::Api | Command::Tag)
+        matches!(self, Command::Root | Command::Api | Command::Tag(_))
     }
 
     /// The full command path, e.g. `atlas api programmaticApiKeys createOrgApiKey`.
@@ -181,7 +208,15 @@ fn clap_node(command: Command) -> clap::Command {
         });
     flags::pflag_settings(clap::Command::new(command.name()))
         .about(command.short())
-        .aliases(command.aliases().iter().copied())
+        // An alias equal to the name (a short id equal to the operation id) is shown in
+        // help, as in Go, but is no second name for clap.
+        .aliases(
+            command
+                .aliases()
+                .iter()
+                .copied()
+                .filter(|a| *a != command.name()),
+        )
         .args(args)
         .arg(flags::positional_arg())
         .subcommands(command.children().into_iter().map(clap_node))
@@ -201,66 +236,82 @@ pub fn clap_command(command: Command) -> &'static clap::Command {
     })
 }
 
-/// Parses the flags of the command `find` located, with clap, on that command's node of the
-/// tree (its own flags and those it inherits, without its sub-commands: `find` has already
-/// taken the words that name them).
+/// Parses the flags of the command `find` located, with clap, on a `clap::Command` made of
+/// that command alone (its own flags and those it inherits, without its sub-commands: `find`
+/// has already taken the words that name them). Nothing else of the tree is built.
 pub fn parse_flags(command: Command, args: &[String]) -> Result<ParsedFlags, FlagError> {
-    let node = clap_command(command);
-    let leaf = flags::pflag_settings(clap::Command::new(node.get_name()))
-        .args(node.get_arguments().map(|a| a.clone().global(false)));
-    flags::parse_with(leaf, &command.flags(), args)
+    let flags = command.flags();
+    let leaf = flags::pflag_settings(clap::Command::new(command.name()))
+        .args(flags.flags.iter().map(Flag::arg))
+        .arg(flags::positional_arg());
+    flags::parse_with(leaf, &flags, args)
 }
 
+/// An operation's flags, as the Go CLI defines them: its parameters (arrays as
+/// `stringArray`), `--file` when a version takes a body, `-o/--output` with the formats it
+/// offers (defaulted when there is one), `--outputFile`, `--version` with the versions it
+/// offers, `-w/--watch` and `--watchTimeout` when it can be watched.
 fn operation_flags(op: &'static Operation, help: Flag) -> Vec<Flag> {
     let mut flags: Vec<Flag> = op
         .parameters()
         .map(|p| {
-            let kind = match p.kind {
-                ParamType::String => FlagKind::String,
-                ParamType::Int => FlagKind::Int,
-                ParamType::Bool => FlagKind::Bool,
+            let kind = match (p.kind, p.array) {
+                (_, true) => FlagKind::StringArray,
+                (ParamType::String, false) => FlagKind::String,
+                (ParamType::Int, false) => FlagKind::Int,
+                (ParamType::Bool, false) => FlagKind::Bool,
             };
-            Flag::new(p.name, kind, p.usage).aliases(p.aliases)
+            let flag = Flag::new(p.name, kind, p.usage).aliases(p.aliases);
+            match p.shorthand {
+                Some(c) => flag.short(c),
+                None => flag,
+            }
         })
         .collect();
     if op.has_body() {
         flags.push(Flag::new("file", FlagKind::String, FILE_USAGE));
     }
-    let formats: Vec<String> = op
-        .default_version()
-        .response_content_types
-        .iter()
-        .map(|t| format!("\"{t}\""))
-        .collect();
-    flags.push(
-        Flag::new(
-            "output",
-            FlagKind::String,
-            format!(
-                "preferred api format, can be [{}, go-template]",
-                formats.join(", ")
-            ),
-        )
-        .short('o')
-        .default_value(op.default_version().response_content_types[0]),
-    );
+    let mut formats: Vec<String> = op.formats.iter().map(|t| format!("\"{t}\"")).collect();
+    if op.formats.contains(&"json") {
+        formats.push("go-template".to_string());
+    }
+    let output = Flag::new(
+        "output",
+        FlagKind::String,
+        format!("preferred api format, can be [{}]", formats.join(", ")),
+    )
+    .short('o');
+    flags.push(match op.default_format() {
+        Some(format) => output.default_value(format),
+        None => output,
+    });
     flags.push(Flag::new("outputFile", FlagKind::String, OUTPUT_FILE_USAGE));
-    let versions: Vec<String> = op
+    let mut versions: Vec<String> = op
         .versions
         .iter()
         .map(|v| format!("\"{}\"", v.version))
         .collect();
+    versions.sort();
+    versions.dedup();
     flags.push(
         Flag::new(
             "version",
             FlagKind::String,
             format!(
-                "api version to use when calling the api call [options: {}], defaults to the latest version or the profiles api_version config value if set",
+                "API version to use when calling the Atlas API endpoints [options: {}]. If not set by the user, defaults to the latest version or the profile's api_version config value if set.",
                 versions.join(", ")
             ),
         )
         .default_value(op.default_version().version),
     );
+    if op.watcher.is_some() {
+        flags.push(Flag::new("watch", FlagKind::Bool, WATCH_USAGE).short('w'));
+        flags.push(Flag::new(
+            "watchTimeout",
+            FlagKind::Int64,
+            WATCH_TIMEOUT_USAGE,
+        ));
+    }
     flags.push(help);
     flags
 }
@@ -514,9 +565,10 @@ mod tests {
             "unknown command \"programmaticApiKey\" for \"atlas api\"\n\nDid you mean this?\n\tprogrammaticApiKeys\n"
         );
         assert_eq!(
-            err(&["api", "clusters", "--help"]),
-            "unknown command \"clusters\" for \"atlas api\""
+            err(&["api", "nope", "--help"]),
+            "unknown command \"nope\" for \"atlas api\""
         );
+        assert!(find(&args(&["api", "clusters", "--help"])).is_ok());
         assert_eq!(
             err(&["api", "-P", "x", "help"]),
             "unknown command \"help\" for \"atlas api\""
@@ -551,8 +603,13 @@ mod tests {
     fn the_clap_tree_is_well_formed() {
         // clap's checks run as a command is built: on a fresh tree from the same function.
         clap_node(Command::Root).debug_assert();
-        let tag = clap_command(Command::Tag);
-        assert_eq!(tag.get_subcommands().count(), operations::OPERATIONS.len());
+        let keys = operations::tag("programmaticApiKeys").unwrap();
+        let tag = clap_command(Command::Tag(keys));
+        assert_eq!(tag.get_subcommands().count(), keys.operations.len());
+        assert_eq!(
+            clap_command(Command::Api).get_subcommands().count(),
+            operations::tags().len()
+        );
         let alias = tag
             .find_subcommand("createOrgApiKeyAccessListEntry")
             .unwrap();
@@ -562,7 +619,7 @@ mod tests {
             .map(clap::Command::get_name)
             .collect();
         assert_eq!(shells, ["bash", "zsh", "fish", "powershell"]);
-        let op = clap_command(Command::Operation(&operations::OPERATIONS[0]));
+        let op = clap_command(Command::Operation(&keys.operations[0]));
         assert!(op.get_arguments().any(|a| a.get_long() == Some("profile")));
     }
 

@@ -22,6 +22,10 @@ pub enum FlagKind {
     Bool,
     String,
     Int,
+    /// pflag's `Int64` (help names it `int`).
+    Int64,
+    /// pflag's `StringArray`: each occurrence adds one value, taken whole (no comma split).
+    StringArray,
 }
 
 impl FlagKind {
@@ -30,7 +34,8 @@ impl FlagKind {
         match self {
             FlagKind::Bool => "",
             FlagKind::String => "string",
-            FlagKind::Int => "int",
+            FlagKind::Int | FlagKind::Int64 => "int",
+            FlagKind::StringArray => "stringArray",
         }
     }
 }
@@ -57,7 +62,8 @@ impl Flag {
         let default = match kind {
             FlagKind::Bool => "false",
             FlagKind::String => "",
-            FlagKind::Int => "0",
+            FlagKind::Int | FlagKind::Int64 => "0",
+            FlagKind::StringArray => "[]",
         };
         Flag {
             name,
@@ -115,7 +121,13 @@ impl Flag {
                 .num_args(0..=1)
                 .require_equals(true)
                 .default_missing_value("true"),
-            FlagKind::String | FlagKind::Int => arg.num_args(1).allow_hyphen_values(true),
+            FlagKind::String | FlagKind::Int | FlagKind::Int64 => {
+                arg.num_args(1).allow_hyphen_values(true)
+            }
+            FlagKind::StringArray => arg
+                .action(ArgAction::Append)
+                .num_args(1)
+                .allow_hyphen_values(true),
         }
     }
 
@@ -124,7 +136,7 @@ impl Flag {
     }
 
     fn default_is_zero(&self) -> bool {
-        matches!(self.default.as_str(), "" | "false" | "0")
+        matches!(self.default.as_str(), "" | "false" | "0" | "[]")
     }
 }
 
@@ -166,6 +178,15 @@ impl ParsedFlags {
     /// True when the flag was given on the command line.
     pub fn changed(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// Every value of an array flag, in the order given (empty when not given).
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// A bool flag's value (false when not given).
@@ -298,7 +319,8 @@ impl TypedValueParser for PflagValue {
         let normalised = match self.0 {
             FlagKind::String => Ok(value.to_string()),
             FlagKind::Bool => parse_bool(&value).map(|b| b.to_string()),
-            FlagKind::Int => parse_int(&value).map(|i| i.to_string()),
+            FlagKind::Int | FlagKind::Int64 => parse_int(&value).map(|i| i.to_string()),
+            FlagKind::StringArray => Ok(value.to_string()),
         };
         normalised.map_err(|reason| {
             let long = arg.and_then(Arg::get_long).unwrap_or_default();
@@ -342,9 +364,14 @@ pub fn parse_with(
         .map_err(|err| FlagError(pflag_text(&mut command, &err, &scan)))?;
     let mut parsed = ParsedFlags::default();
     for flag in &flags.flags {
-        if matches.value_source(flag.name) == Some(ValueSource::CommandLine)
-            && let Some(value) = matches.get_one::<String>(flag.name)
-        {
+        if matches.value_source(flag.name) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        if flag.kind == FlagKind::StringArray {
+            for value in matches.get_many::<String>(flag.name).into_iter().flatten() {
+                parsed.values.push((flag.name, value.clone()));
+            }
+        } else if let Some(value) = matches.get_one::<String>(flag.name) {
             parsed.set(flag.name, value.clone());
         }
     }

@@ -41,8 +41,9 @@ impl OperationArgs {
     }
 }
 
-/// Parses argv (without the program name).
-pub fn parse(argv: &[String]) -> Result<Invocation> {
+/// Parses argv (without the program name). A deprecated command is said so on `notices` first,
+/// as cobra does before it reads the command's flags.
+pub fn parse(argv: &[String], notices: &mut dyn Write) -> Result<Invocation> {
     if let Some((first, rest)) = argv.split_first()
         && first == crate::cli::completion::HIDDEN_COMMAND
     {
@@ -51,6 +52,13 @@ pub fn parse(argv: &[String]) -> Result<Invocation> {
         )));
     }
     let found = command::find(argv).map_err(|e| anyhow!(e))?;
+    if let Some(message) = found.command.deprecated() {
+        let _ = writeln!(
+            notices,
+            "Command {} is deprecated, {message}",
+            crate::support::quote::go_quote(found.command.name())
+        );
+    }
     let flags = command::parse_flags(found.command, &found.args)?;
     let text = |s: String| Ok(Invocation::Print(s.into_bytes()));
     if flags.is_true("help") {
@@ -197,7 +205,7 @@ mod tests {
     }
 
     fn run_args(list: &[&str]) -> OperationArgs {
-        match parse(&args(list)).unwrap() {
+        match parse(&args(list), &mut std::io::sink()).unwrap() {
             Invocation::Run(run) => run,
             _ => panic!("not an operation: {list:?}"),
         }
@@ -320,15 +328,23 @@ mod tests {
             &["completion"],
         ] {
             assert!(
-                matches!(parse(&args(list)).unwrap(), Invocation::Print(_)),
+                matches!(
+                    parse(&args(list), &mut std::io::sink()).unwrap(),
+                    Invocation::Print(_)
+                ),
                 "{list:?}"
             );
         }
         assert!(matches!(
-            parse(&args(&["help", "nope"])).unwrap(),
+            parse(&args(&["help", "nope"]), &mut std::io::sink()).unwrap(),
             Invocation::PrintError(_)
         ));
-        let err = |list: &[&str]| parse(&args(list)).err().unwrap().to_string();
+        let err = |list: &[&str]| {
+            parse(&args(list), &mut std::io::sink())
+                .err()
+                .unwrap()
+                .to_string()
+        };
         // An unknown word under a tag is refused before its flags are parsed.
         assert_eq!(
             err(&[
@@ -395,7 +411,7 @@ mod tests {
             let argv: Vec<String> = (0..rng.below(8))
                 .map(|_| rng.pick(&pieces).to_string())
                 .collect();
-            if let Ok(Invocation::Run(run)) = parse(&argv) {
+            if let Ok(Invocation::Run(run)) = parse(&argv, &mut std::io::sink()) {
                 let profile =
                     ConfigFile::load(path)
                         .unwrap()
