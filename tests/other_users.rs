@@ -310,3 +310,72 @@ fn a_token_cache_prepared_by_another_user_is_not_used() {
     );
     assert_eq!(server.tokens_issued(), 2, "a planted token is never read");
 }
+
+/// A FIFO made by `mkfifo` as root, then given to `owner` with these permission bits.
+fn fifo(path: &Path, owner: u32, mode: u32) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success());
+    chown(path, owner);
+    chmod(path, mode);
+}
+
+/// A reader kept on the FIFO for the whole run (opened without waiting for a writer).
+fn keep_reading(path: &Path) -> std::fs::File {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .unwrap()
+}
+
+/// Everything the FIFO holds now (its writer is gone once the run has ended).
+fn drain(reader: &mut std::fs::File) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match std::io::Read::read(reader, &mut chunk) {
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return got,
+            Err(e) => panic!("reading the FIFO: {e}"),
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
+fn another_users_fifo_never_receives_a_created_key() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // The attacker's FIFO, writable by all, in the sticky shared folder and in a folder of
+    // the attacker's own, each with the attacker's reader waiting on it.
+    let own_folder = world.root.path().join("attacker");
+    std::fs::create_dir(&own_folder).unwrap();
+    chown(&own_folder, ATTACKER);
+    chmod(&own_folder, 0o755);
+    for trap in [world.shared("key.json"), own_folder.join("key.json")] {
+        fifo(&trap, ATTACKER, 0o622);
+        let mut reader = keep_reading(&trap);
+        let run = world.victim(&refs(&create_into(&trap)), &[]);
+        run.assert_error(&format!(
+            "Error: open {}: permission denied\n",
+            trap.display()
+        ));
+        assert_eq!(drain(&mut reader), b"", "the attacker's reader got nothing");
+    }
+    assert!(server.requests().is_empty(), "no key was created");
+    // A FIFO of the victim's own in the same shared folder still takes the answer.
+    let mine = world.shared("mine.fifo");
+    fifo(&mine, VICTIM, 0o600);
+    let mut reader = keep_reading(&mine);
+    let run = world.victim(&refs(&create_into(&mine)), &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let key: serde_json::Value = serde_json::from_slice(&drain(&mut reader)).unwrap();
+    assert!(
+        key["privateKey"].is_string(),
+        "the key reached the victim's FIFO"
+    );
+}
