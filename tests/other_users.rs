@@ -379,3 +379,53 @@ fn another_users_fifo_never_receives_a_created_key() {
         "the key reached the victim's FIFO"
     );
 }
+
+#[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
+fn a_config_others_can_change_is_warned_about_in_order() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // The victim's config.toml is a link to the attacker's file in the attacker's folder
+    // that anyone may write, and the victim's own config folder is writable by its group.
+    let name = world.home().join(".config/atlascli/config.toml");
+    let elsewhere = world.root.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let real = elsewhere.join("config.toml");
+    std::fs::rename(&name, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &name).unwrap();
+    chown(&name, VICTIM);
+    for (path, mode) in [(&elsewhere, 0o777), (&real, 0o666)] {
+        chown(path, ATTACKER);
+        chmod(path, mode);
+    }
+    let name_folder = name.parent().unwrap();
+    chmod(name_folder, 0o770);
+    let list = ["api", "programmaticApiKeys", "listOrgApiKeys"];
+    let run = world.victim(&list, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let (name, real_folder) = (name.display(), elsewhere.display());
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: {name} is owned by another user; anyone who can change it can redirect your credentials\n\
+             warning: {real_folder} is writable by other users; anyone who can change {name} can redirect your credentials\n\
+             warning: {} is writable by other users; anyone who can change {name} can redirect your credentials\n\
+             warning: {name} is writable by other users; anyone who can change it can redirect your credentials\n",
+            name_folder.display()
+        )
+    );
+    // Root's file in a sticky folder, behind the victim's private folder: nothing to say.
+    chmod(name_folder, 0o700);
+    let shared_real = world.shared("config.toml");
+    std::fs::rename(&real, &shared_real).unwrap();
+    chown(&shared_real, 0);
+    chmod(&shared_real, 0o644);
+    let link = world.home().join(".config/atlascli/config.toml");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&shared_real, &link).unwrap();
+    chown(&link, VICTIM);
+    let run = world.victim(&list, &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+}
