@@ -429,3 +429,65 @@ fn a_config_others_can_change_is_warned_about_in_order() {
     let run = world.victim(&list, &[]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
 }
+
+#[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
+fn another_users_link_at_the_shared_atlascli_folder_is_not_followed() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // The victim's cache and state live in the sticky shared folder. The attacker's link
+    // `atlascli` there leads to a folder the victim owns (so it passes every check of the
+    // folder itself) inside the attacker's own folder, where the attacker can swap it.
+    let shared = world.root.path().join("shared");
+    let attackers = world.root.path().join("attacker");
+    let lure = attackers.join("lure");
+    std::fs::create_dir_all(&lure).unwrap();
+    chown(&attackers, ATTACKER);
+    chmod(&attackers, 0o755);
+    chown(&lure, VICTIM);
+    chmod(&lure, 0o700);
+    let link = shared.join("atlascli");
+    std::os::unix::fs::symlink(&lure, &link).unwrap();
+    chown(&link, ATTACKER);
+    let tmp = world.home().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    chown(&tmp, VICTIM);
+    let env = [
+        ("XDG_CACHE_HOME", shared.to_str().unwrap()),
+        ("XDG_STATE_HOME", shared.to_str().unwrap()),
+        ("TMPDIR", tmp.to_str().unwrap()),
+    ];
+    let mut argv = create_into(Path::new("unused"));
+    argv.truncate(3);
+    argv.extend(["-o".to_string(), "{{.nothing}}".to_string()]);
+    let run = world.victim(&refs(&argv), &env);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            format!(
+                "warning: not using the digest cache {}: it is owned by another user",
+                link.display()
+            )
+            .as_str(),
+            "warning: the template names fields the response does not have: .nothing",
+        ],
+        "{run:?}"
+    );
+    let saved = lines[2]
+        .strip_prefix("the response was saved to ")
+        .unwrap_or_else(|| panic!("{run:?}"));
+    assert!(
+        saved.starts_with(&format!("{}/atlascli-", tmp.display())),
+        "{saved}"
+    );
+    assert_eq!(lines.len(), 3, "{run:?}");
+    assert_eq!(
+        std::fs::read_dir(&lure).unwrap().count(),
+        0,
+        "nothing landed behind the attacker's link"
+    );
+}
