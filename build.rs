@@ -63,6 +63,17 @@ fn tool_cfgs(output: &dyn Fn(&str, &[&str]) -> Option<String>) {
             .args(["-n", "true"])
             .status()
             .is_ok_and(|s| s.success());
+    // Mounting a small tmpfs (a full disk on demand) needs CAP_SYS_ADMIN, which a container's
+    // root may lack.
+    let can_mount =
+        root && std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("CapEff:"))
+                .and_then(|caps| u64::from_str_radix(caps.trim(), 16).ok())
+                .is_some_and(|caps| caps & (1 << 21) != 0)
+        }) && on_path("mount")
+            && on_path("umount");
     let keyring_tools = [
         "dbus-daemon",
         "dbus-send",
@@ -80,6 +91,7 @@ fn tool_cfgs(output: &dyn Fn(&str, &[&str]) -> Option<String>) {
         ("not_root", !root),
         ("no_netns", !netns),
         ("no_setpriv", !root || !on_path("setpriv")),
+        ("no_mount", !can_mount),
         ("no_dbus_daemon", !on_path("dbus-daemon")),
         (
             "no_keyring_tools",

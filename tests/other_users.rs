@@ -310,3 +310,184 @@ fn a_token_cache_prepared_by_another_user_is_not_used() {
     );
     assert_eq!(server.tokens_issued(), 2, "a planted token is never read");
 }
+
+/// A FIFO made by `mkfifo` as root, then given to `owner` with these permission bits.
+fn fifo(path: &Path, owner: u32, mode: u32) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success());
+    chown(path, owner);
+    chmod(path, mode);
+}
+
+/// A reader kept on the FIFO for the whole run (opened without waiting for a writer).
+fn keep_reading(path: &Path) -> std::fs::File {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .unwrap()
+}
+
+/// Everything the FIFO holds now (its writer is gone once the run has ended).
+fn drain(reader: &mut std::fs::File) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match std::io::Read::read(reader, &mut chunk) {
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return got,
+            Err(e) => panic!("reading the FIFO: {e}"),
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
+fn another_users_fifo_never_receives_a_created_key() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // The attacker's FIFO, writable by all, in the sticky shared folder and in a folder of
+    // the attacker's own, each with the attacker's reader waiting on it.
+    let own_folder = world.root.path().join("attacker");
+    std::fs::create_dir(&own_folder).unwrap();
+    chown(&own_folder, ATTACKER);
+    chmod(&own_folder, 0o755);
+    for trap in [world.shared("key.json"), own_folder.join("key.json")] {
+        fifo(&trap, ATTACKER, 0o622);
+        let mut reader = keep_reading(&trap);
+        let run = world.victim(&refs(&create_into(&trap)), &[]);
+        run.assert_error(&format!(
+            "Error: open {}: permission denied\n",
+            trap.display()
+        ));
+        assert_eq!(drain(&mut reader), b"", "the attacker's reader got nothing");
+    }
+    assert!(server.requests().is_empty(), "no key was created");
+    // A FIFO of the victim's own in the same shared folder still takes the answer.
+    let mine = world.shared("mine.fifo");
+    fifo(&mine, VICTIM, 0o600);
+    let mut reader = keep_reading(&mine);
+    let run = world.victim(&refs(&create_into(&mine)), &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let key: serde_json::Value = serde_json::from_slice(&drain(&mut reader)).unwrap();
+    assert!(
+        key["privateKey"].is_string(),
+        "the key reached the victim's FIFO"
+    );
+}
+
+#[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
+fn a_config_others_can_change_is_warned_about_in_order() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // The victim's config.toml is a link to the attacker's file in the attacker's folder
+    // that anyone may write, and the victim's own config folder is writable by its group.
+    let name = world.home().join(".config/atlascli/config.toml");
+    let elsewhere = world.root.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let real = elsewhere.join("config.toml");
+    std::fs::rename(&name, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &name).unwrap();
+    chown(&name, VICTIM);
+    for (path, mode) in [(&elsewhere, 0o777), (&real, 0o666)] {
+        chown(path, ATTACKER);
+        chmod(path, mode);
+    }
+    let name_folder = name.parent().unwrap();
+    chmod(name_folder, 0o770);
+    let list = ["api", "programmaticApiKeys", "listOrgApiKeys"];
+    let run = world.victim(&list, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let (name, real_folder) = (name.display(), elsewhere.display());
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: {name} is owned by another user; anyone who can change it can redirect your credentials\n\
+             warning: {real_folder} is writable by other users; anyone who can change {name} can redirect your credentials\n\
+             warning: {} is writable by other users; anyone who can change {name} can redirect your credentials\n\
+             warning: {name} is writable by other users; anyone who can change it can redirect your credentials\n",
+            name_folder.display()
+        )
+    );
+    // Root's file in a sticky folder, behind the victim's private folder: nothing to say.
+    chmod(name_folder, 0o700);
+    let shared_real = world.shared("config.toml");
+    std::fs::rename(&real, &shared_real).unwrap();
+    chown(&shared_real, 0);
+    chmod(&shared_real, 0o644);
+    let link = world.home().join(".config/atlascli/config.toml");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&shared_real, &link).unwrap();
+    chown(&link, VICTIM);
+    let run = world.victim(&list, &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+}
+
+#[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
+fn another_users_link_at_the_shared_atlascli_folder_is_not_followed() {
+    let server = StandIn::start(Config::default()).unwrap();
+    let Some(world) = World::new(&api_key_config(&server.url())) else {
+        return;
+    };
+    // The victim's cache and state live in the sticky shared folder. The attacker's link
+    // `atlascli` there leads to a folder the victim owns (so it passes every check of the
+    // folder itself) inside the attacker's own folder, where the attacker can swap it.
+    let shared = world.root.path().join("shared");
+    let attackers = world.root.path().join("attacker");
+    let lure = attackers.join("lure");
+    std::fs::create_dir_all(&lure).unwrap();
+    chown(&attackers, ATTACKER);
+    chmod(&attackers, 0o755);
+    chown(&lure, VICTIM);
+    chmod(&lure, 0o700);
+    let link = shared.join("atlascli");
+    std::os::unix::fs::symlink(&lure, &link).unwrap();
+    chown(&link, ATTACKER);
+    let tmp = world.home().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    chown(&tmp, VICTIM);
+    let env = [
+        ("XDG_CACHE_HOME", shared.to_str().unwrap()),
+        ("XDG_STATE_HOME", shared.to_str().unwrap()),
+        ("TMPDIR", tmp.to_str().unwrap()),
+    ];
+    let mut argv = create_into(Path::new("unused"));
+    argv.truncate(3);
+    argv.extend(["-o".to_string(), "{{.nothing}}".to_string()]);
+    let run = world.victim(&refs(&argv), &env);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            format!(
+                "warning: not using the digest cache {}: it is owned by another user",
+                link.display()
+            )
+            .as_str(),
+            "warning: the template names fields the response does not have: .nothing",
+        ],
+        "{run:?}"
+    );
+    let saved = lines[2]
+        .strip_prefix("the response was saved to ")
+        .unwrap_or_else(|| panic!("{run:?}"));
+    assert!(
+        saved.starts_with(&format!("{}/atlascli-", tmp.display())),
+        "{saved}"
+    );
+    assert_eq!(lines.len(), 3, "{run:?}");
+    assert_eq!(
+        std::fs::read_dir(&lure).unwrap().count(),
+        0,
+        "nothing landed behind the attacker's link"
+    );
+}

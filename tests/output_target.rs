@@ -477,11 +477,12 @@ fn config_files_that_are_shared_fifos_or_huge_are_handled() {
 #[test]
 fn an_answer_that_cannot_be_saved_says_why() {
     let (_server, sandbox) = setup();
-    // The state folder's place is taken by a file: nothing can be saved there.
+    // The state folder's place is taken by a file, and the temporary folder is missing:
+    // nothing can be saved in either, and the line gives both reasons.
     sandbox.write_file("state", b"not a folder");
     let run = via_shell(
         &sandbox,
-        r#"exec "$0" "$@""#,
+        r#"TMPDIR="$PWD/nowhere" exec "$0" "$@""#,
         &create(&["-o", "{{index .roles 5}}"]),
         BODY,
     );
@@ -490,8 +491,9 @@ fn an_answer_that_cannot_be_saved_says_why() {
     assert_eq!(
         last,
         format!(
-            "the response could not be saved: {}: file exists",
-            sandbox.path("state").display()
+            "the response could not be saved: {}: file exists; {}/atlascli-XXXXXX: no such file or directory",
+            sandbox.path("state").display(),
+            sandbox.path("nowhere").display()
         ),
         "{run:?}"
     );

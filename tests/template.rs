@@ -325,16 +325,35 @@ fn answers_that_can_be_asked_again_are_not_saved_for_a_missing_field() {
 #[test]
 fn a_missing_field_whose_answer_cannot_be_saved_says_why_and_succeeds() {
     let (_server, sandbox) = seeded();
-    // The state folder's place is taken by a file: nothing can be saved there.
+    // The state folder's place is taken by a file, and the temporary folder is a file too.
     sandbox.write_file("state", b"not a folder");
-    let run = create_key(&sandbox, "{{.privatekey}}", &[]);
+    let tmp = sandbox.write_file("tmp", b"not a folder either");
+    let run = sandbox.run_env(
+        &args(
+            "createOrgApiKey",
+            &[
+                "--orgId",
+                ORG,
+                "--version",
+                "2023-01-01",
+                "-o",
+                "{{.privatekey}}",
+            ],
+        ),
+        &[
+            ("XDG_STATE_HOME", sandbox.path("state").to_str().unwrap()),
+            ("TMPDIR", tmp.to_str().unwrap()),
+        ],
+        Stdin::Bytes(KEY_BODY.as_bytes().to_vec()),
+    );
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout_text(), "<no value>");
     assert_eq!(
         run.stderr,
         format!(
-            "warning: the template names fields the response does not have: .privatekey\nthe response could not be saved: {}: file exists\n",
-            sandbox.path("state").display()
+            "warning: the template names fields the response does not have: .privatekey\nthe response could not be saved: {}: file exists; {}/atlascli-XXXXXX: not a directory\n",
+            sandbox.path("state").display(),
+            tmp.display()
         )
     );
 }

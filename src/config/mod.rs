@@ -169,18 +169,18 @@ pub fn config_path(env: &Env) -> Result<PathBuf> {
 pub struct ConfigFile {
     path: PathBuf,
     table: toml::Table,
-    /// The file (after its links) is writable by group or others (README "Other users on the same
-    /// host").
-    shared: bool,
+    /// The warnings about who else can change the file (README "Other users on the same
+    /// host"), in the order they are printed.
+    trust_warnings: Vec<String>,
 }
 
 impl ConfigFile {
     /// Reads and parses the file; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<ConfigFile> {
-        let (bytes, shared) = match read_bounded(path) {
-            Ok(read) => read,
+        let (bytes, trust_warnings) = match read_bounded(path) {
+            Ok((bytes, meta)) => (bytes, trust_warnings(path, &meta)),
             Err(ReadError::Os(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                (Vec::new(), false)
+                (Vec::new(), Vec::new())
             }
             Err(ReadError::Os(e)) => bail!(
                 "cannot read {}: {}",
@@ -198,7 +198,7 @@ impl ConfigFile {
         Ok(ConfigFile {
             path: path.to_path_buf(),
             table,
-            shared,
+            trust_warnings,
         })
     }
 
@@ -231,12 +231,8 @@ impl ConfigFile {
         env: &Env,
         warnings: &mut dyn std::io::Write,
     ) -> Result<Profile> {
-        if self.shared {
-            let _ = writeln!(
-                warnings,
-                "warning: {} is writable by other users; anyone who can change it can redirect your credentials",
-                self.path.display()
-            );
+        for line in &self.trust_warnings {
+            let _ = writeln!(warnings, "{line}");
         }
         let named = flag.filter(|f| !f.is_empty()).or_else(|| {
             // The `profile` property: the environment, else a top-level `profile` string.
@@ -320,8 +316,54 @@ pub fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| anyhow!("cannot read {}: not UTF-8", path.display()))
 }
 
-/// Also says whether group or others may write the file.
-fn read_bounded(path: &Path) -> std::result::Result<(Vec<u8>, bool), ReadError> {
+/// Who else can change `config.toml`, and so point the credentials at their server: the
+/// file's owner (neither the user nor root), the folder holding the real file after links
+/// and the folder holding the name as found (group or others may write it, no sticky bit),
+/// then the file's own permission bits; each line once, in that order.
+fn trust_warnings(path: &Path, meta: &std::fs::Metadata) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = path.display();
+    let mut lines = Vec::new();
+    let owner = meta.uid();
+    if owner != crate::support::atomic_file::effective_uid() && owner != 0 {
+        lines.push(format!(
+            "warning: {shown} is owned by another user; anyone who can change it can redirect your credentials"
+        ));
+    }
+    let name_folder = crate::support::atomic_file::folder_of(path);
+    let real_folder = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|real| real.parent().map(Path::to_path_buf));
+    let stat = |folder: &Path| std::fs::metadata(folder).ok();
+    let name_meta = stat(&name_folder);
+    let mut folders = Vec::new();
+    if let Some((real, real_meta)) = real_folder.and_then(|f| stat(&f).map(|m| (f, m))) {
+        let same = name_meta
+            .as_ref()
+            .is_some_and(|n| (n.dev(), n.ino()) == (real_meta.dev(), real_meta.ino()));
+        if !same {
+            folders.push((real, real_meta));
+        }
+    }
+    folders.extend(name_meta.map(|m| (name_folder, m)));
+    for (folder, folder_meta) in folders {
+        if folder_meta.mode() & 0o022 != 0 && folder_meta.mode() & 0o1000 == 0 {
+            lines.push(format!(
+                "warning: {} is writable by other users; anyone who can change {shown} can redirect your credentials",
+                folder.display()
+            ));
+        }
+    }
+    if meta.mode() & 0o022 != 0 {
+        lines.push(format!(
+            "warning: {shown} is writable by other users; anyone who can change it can redirect your credentials"
+        ));
+    }
+    lines
+}
+
+/// Also gives the file's metadata (from the descriptor read).
+fn read_bounded(path: &Path) -> std::result::Result<(Vec<u8>, std::fs::Metadata), ReadError> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -332,7 +374,6 @@ fn read_bounded(path: &Path) -> std::result::Result<(Vec<u8>, bool), ReadError> 
     if !meta.is_file() {
         return Err(ReadError::NotRegular);
     }
-    let shared = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o022 != 0;
     let mut bytes = Vec::new();
     file.take(CONFIG_MAX_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -340,7 +381,7 @@ fn read_bounded(path: &Path) -> std::result::Result<(Vec<u8>, bool), ReadError> 
     if bytes.len() as u64 > CONFIG_MAX_BYTES {
         return Err(ReadError::TooLarge);
     }
-    Ok((bytes, shared))
+    Ok((bytes, meta))
 }
 
 /// Debug output names the file, never its values (they may hold keys).

@@ -8,7 +8,9 @@
 //!   directly, never replaced;
 //! - otherwise `stat` decides: a regular file or a missing name gets its temporary file now
 //!   (and is renamed over at the end); a FIFO (opened non-blocking: one with no reader is
-//!   refused) or a character device is opened now and written directly; a socket is refused.
+//!   refused) or a character device is opened now and written directly, but only when the
+//!   opened descriptor belongs to the user or to root (another user's FIFO in a shared folder
+//!   would get the answer); a socket is refused.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -79,6 +81,9 @@ impl Destination {
             }
             Ok(meta) if meta.file_type().is_fifo() || meta.file_type().is_char_device() => {
                 let file = open_direct(target).map_err(open_failed)?;
+                if !owned_by_user_or_root(&file) {
+                    return Err(errno(libc::EACCES));
+                }
                 Ok(Destination::Direct { file, shown })
             }
             Ok(_) => Err(errno(libc::ENXIO)),
@@ -160,6 +165,13 @@ fn open_direct(path: &Path) -> io::Result<File> {
         }
     }
     Ok(file)
+}
+
+/// Whether the opened target (its `fstat`, so the thing actually opened, not a name that may
+/// have changed since) belongs to the running user or to root. Nothing has been written yet.
+fn owned_by_user_or_root(file: &File) -> bool {
+    file.metadata()
+        .is_ok_and(|meta| meta.uid() == effective_uid() || meta.uid() == 0)
 }
 
 /// `access(2)` with the effective ids: could the running user open it for writing?

@@ -1,7 +1,9 @@
 //! Folders this project keeps its own files in (token and digest caches, saved answers), and
 //! whether they can be trusted (README "Other users on the same host"): every folder from
-//! `<base>/atlascli` down must be owned by the running user and not writable by group or others.
-//! Missing ones are created 0700.
+//! `<base>/atlascli` down must be owned by the running user and not writable by group or others,
+//! and a symbolic link at any of them is followed only when it is the user's or root's (another
+//! user's link in a shared base would lead the files where that user chooses). Missing ones are
+//! created 0700.
 
 use std::fs::DirBuilder;
 use std::io;
@@ -69,6 +71,7 @@ pub fn check_existing(base: &Path, parts: &[&str]) -> Result<bool, Untrusted> {
         levels.push(dir.clone());
     }
     for level in levels {
+        refuse_others_link(&level)?;
         match std::fs::metadata(&level) {
             Ok(meta) => trusted(&level, &meta)?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -79,6 +82,7 @@ pub fn check_existing(base: &Path, parts: &[&str]) -> Result<bool, Untrusted> {
 }
 
 fn check_or_create(dir: &Path) -> Result<(), Untrusted> {
+    refuse_others_link(dir)?;
     match std::fs::metadata(dir) {
         Ok(meta) => trusted(dir, &meta),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -86,6 +90,7 @@ fn check_or_create(dir: &Path) -> Result<(), Untrusted> {
                 Ok(()) => Ok(()),
                 // Another run made it meanwhile: check what is there now.
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    refuse_others_link(dir)?;
                     match std::fs::metadata(dir) {
                         Ok(meta) => trusted(dir, &meta),
                         Err(e) => Err(Untrusted::Io(dir.to_path_buf(), e)),
@@ -95,6 +100,21 @@ fn check_or_create(dir: &Path) -> Result<(), Untrusted> {
             }
         }
         Err(e) => Err(Untrusted::Io(dir.to_path_buf(), e)),
+    }
+}
+
+/// A symbolic link at `dir` that neither the running user nor root owns is never followed:
+/// the folder counts as another user's.
+fn refuse_others_link(dir: &Path) -> Result<(), Untrusted> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta)
+            if meta.file_type().is_symlink()
+                && meta.uid() != effective_uid()
+                && meta.uid() != 0 =>
+        {
+            Err(Untrusted::OwnedByOther(dir.to_path_buf()))
+        }
+        _ => Ok(()),
     }
 }
 
