@@ -537,3 +537,65 @@ fn a_401_with_a_fresh_token_is_an_ordinary_error_response() {
         "no second token for a token that was just fetched"
     );
 }
+
+#[test]
+fn a_key_or_client_id_holding_a_control_character_is_refused_before_sending() {
+    let server = service_account(Some(3600));
+    let url = server.url();
+    let sandbox = Sandbox::new();
+    let file_cases = [
+        (
+            format!(
+                "[default]\npublic_api_key = \"fake\\u0001public\"\nprivate_api_key = '{PRIVATE_KEY}'\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+            ),
+            "public_api_key",
+        ),
+        (
+            format!(
+                "[default]\nclient_id = \"{CLIENT_ID}\\u007f\"\nclient_secret = '{CLIENT_SECRET}'\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+            ),
+            "client_id",
+        ),
+        (
+            format!(
+                "[default]\nclient_id = \"x\\u001b[31m\"\naccess_token = 'a.b.c'\nrefresh_token = 'refresh-fake-0000'\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+            ),
+            "client_id",
+        ),
+    ];
+    for (config, name) in &file_cases {
+        sandbox.write_config(config);
+        list(&sandbox).assert_error(&format!(
+            "Error: invalid {name}: contains a control character\n"
+        ));
+    }
+    // From the environment: a C1 control and a line feed.
+    sandbox.write_config(&format!(
+        "[default]\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+    ));
+    let env_cases = [
+        (
+            ("MONGODB_ATLAS_PUBLIC_API_KEY", "fake\u{85}public"),
+            ("MONGODB_ATLAS_PRIVATE_API_KEY", PRIVATE_KEY),
+            "public_api_key",
+        ),
+        (
+            ("MONGODB_ATLAS_CLIENT_ID", "fake\nid"),
+            ("MONGODB_ATLAS_CLIENT_SECRET", CLIENT_SECRET),
+            "client_id",
+        ),
+    ];
+    for (identity, secret, name) in env_cases {
+        let env = [identity, secret];
+        sandbox
+            .run_env(
+                &args("listOrgApiKeys", &["--orgId", ORG]),
+                &env,
+                Stdin::Null,
+            )
+            .assert_error(&format!(
+                "Error: invalid {name}: contains a control character\n"
+            ));
+    }
+    assert_eq!(server.requests().len(), 0, "nothing was sent");
+}
