@@ -97,17 +97,20 @@ impl TokenStore {
         )
     }
 
-    /// Replaces `access_token` and `refresh_token` where each was found: the keyring's items
-    /// first, then the file's values.
+    /// Replaces `refresh_token` and `access_token`, in that order, where each was found: the
+    /// keyring's items first, then the file's values.
     pub async fn save(
         &self,
         access: &Secret<String>,
         refresh: Option<&Secret<String>>,
     ) -> Result<()> {
-        let mut edits = vec![(&self.access_source, "access_token", access)];
+        // The refresh token first: when only one write gets through, the login survives (the
+        // old refresh token may no longer work, an old access token only expires).
+        let mut edits = Vec::new();
         if let Some(refresh) = refresh {
             edits.push((&self.refresh_source, "refresh_token", refresh));
         }
+        edits.push((&self.access_source, "access_token", access));
         edits.retain(|(source, _, _)| **source != Source::Environment);
         let mut failed = None;
         for (_, key, value) in edits.iter().filter(|(s, _, _)| **s == Source::Keyring) {
