@@ -1099,7 +1099,7 @@ fn relay(bus: &str, writes: Writes) -> SlowWrites {
 /// `org.freedesktop.DBus.Error.Failed` and `text`.
 fn error_reply(reply_serial: u32, text: &str) -> Vec<u8> {
     fn pad(out: &mut Vec<u8>, to: usize) {
-        while out.len() % to != 0 {
+        while !out.len().is_multiple_of(to) {
             out.push(0);
         }
     }
