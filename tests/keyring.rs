@@ -1231,25 +1231,29 @@ fn a_huge_nonce_file_means_no_keyring_quickly_and_in_little_memory() {
     let server = StandIn::start(Config::default()).unwrap();
     let sandbox = Sandbox::new();
     sandbox.write_api_key_config(&server.url());
+    // A port that takes the connection, so the bus library goes on to read the nonce file.
+    let bus = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!(
+        "nonce-tcp:host=127.0.0.1,port={},noncefile=/dev/zero",
+        bus.local_addr().unwrap().port()
+    );
     let mut command = sandbox.command(&args(
         "listOrgApiKeys",
         &["--orgId", ORG, "--version", "2023-01-01"],
     ));
     command
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "nonce-tcp:host=127.0.0.1,port=1,noncefile=/dev/zero",
-        )
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     // SAFETY: only setrlimit, async-signal-safe, between fork and exec.
     unsafe {
         command.pre_exec(|| {
-            // 1 GiB of address space: a run needs far less; reading /dev/zero whole needs more.
+            // 2 GiB of address space keeps the host safe should the file be read; a run needs
+            // far less (the peak is measured below).
             let limit = libc::rlimit {
-                rlim_cur: 1 << 30,
-                rlim_max: 1 << 30,
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
             };
             if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
@@ -1268,4 +1272,13 @@ fn a_huge_nonce_file_means_no_keyring_quickly_and_in_little_memory() {
         started.elapsed()
     );
     assert_eq!(server.requests().len(), 2);
+    // The largest resident set of the children reaped so far (this run's, and the small
+    // helpers of other tests), in KiB.
+    // SAFETY: getrusage fills the struct it is given.
+    let peak_kib = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
+        usage.ru_maxrss
+    };
+    assert!(peak_kib < 256 * 1024, "peak {peak_kib} KiB");
 }
