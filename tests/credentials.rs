@@ -537,3 +537,245 @@ fn a_401_with_a_fresh_token_is_an_ordinary_error_response() {
         "no second token for a token that was just fetched"
     );
 }
+
+#[test]
+fn a_key_or_client_id_holding_a_control_character_is_refused_before_sending() {
+    let server = service_account(Some(3600));
+    let url = server.url();
+    let sandbox = Sandbox::new();
+    let file_cases = [
+        (
+            format!(
+                "[default]\npublic_api_key = \"fake\\u0001public\"\nprivate_api_key = '{PRIVATE_KEY}'\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+            ),
+            "public_api_key",
+        ),
+        (
+            format!(
+                "[default]\nclient_id = \"{CLIENT_ID}\\u007f\"\nclient_secret = '{CLIENT_SECRET}'\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+            ),
+            "client_id",
+        ),
+        (
+            format!(
+                "[default]\nclient_id = \"x\\u001b[31m\"\naccess_token = 'a.b.c'\nrefresh_token = 'refresh-fake-0000'\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+            ),
+            "client_id",
+        ),
+    ];
+    for (config, name) in &file_cases {
+        sandbox.write_config(config);
+        list(&sandbox).assert_error(&format!(
+            "Error: invalid {name}: contains a control character\n"
+        ));
+    }
+    // From the environment: a C1 control and a line feed.
+    sandbox.write_config(&format!(
+        "[default]\nops_manager_url = '{url}'\napi_version = '2023-01-01'\n"
+    ));
+    let env_cases = [
+        (
+            ("MONGODB_ATLAS_PUBLIC_API_KEY", "fake\u{85}public"),
+            ("MONGODB_ATLAS_PRIVATE_API_KEY", PRIVATE_KEY),
+            "public_api_key",
+        ),
+        (
+            ("MONGODB_ATLAS_CLIENT_ID", "fake\nid"),
+            ("MONGODB_ATLAS_CLIENT_SECRET", CLIENT_SECRET),
+            "client_id",
+        ),
+    ];
+    for (identity, secret, name) in env_cases {
+        let env = [identity, secret];
+        sandbox
+            .run_env(
+                &args("listOrgApiKeys", &["--orgId", ORG]),
+                &env,
+                Stdin::Null,
+            )
+            .assert_error(&format!(
+                "Error: invalid {name}: contains a control character\n"
+            ));
+    }
+    assert_eq!(server.requests().len(), 0, "nothing was sent");
+}
+
+// --- rotated tokens where config.toml cannot be replaced by rename ---
+
+/// An expired login in `config.toml` (its text returned) against `server`.
+fn expired_login_config(server: &StandIn) -> String {
+    format!(
+        "# kept\n[default]\naccess_token = '{}'\nrefresh_token = '{REFRESH}'\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        jwt(now() - 60),
+        server.url()
+    )
+}
+
+/// The rotated pair is in `text`: the old refresh token is gone, the comment kept.
+fn assert_rotated(text: &str, server: &StandIn) {
+    assert!(text.starts_with("# kept\n[default]\n"), "{text}");
+    assert!(!text.contains(&format!("'{REFRESH}'")), "{text}");
+    assert!(text.contains("refresh_token = \"refresh-"), "{text}");
+    let sent = server.requests()[1]
+        .header("authorization")
+        .unwrap()
+        .strip_prefix("Bearer ")
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains(&format!("access_token = \"{sent}\"")),
+        "{text}"
+    );
+}
+
+/// A file bind-mounted over another, unmounted on drop.
+struct BindMount(std::path::PathBuf);
+
+impl BindMount {
+    fn new(source: &std::path::Path, target: &std::path::Path) -> BindMount {
+        let status = std::process::Command::new("mount")
+            .arg("--bind")
+            .arg(source)
+            .arg(target)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mount --bind");
+        BindMount(target.to_path_buf())
+    }
+}
+
+impl Drop for BindMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+#[cfg_attr(not_root, ignore = "needs root")]
+fn rotated_tokens_are_written_in_place_over_a_bind_mounted_config() {
+    let server = user_account("unused");
+    let sandbox = Sandbox::new();
+    let text = expired_login_config(&server);
+    sandbox.write_config(&text);
+    let outside = sandbox.write_file("mounted.toml", text.as_bytes());
+    let mount = BindMount::new(&outside, &sandbox.config_path());
+    let run = list(&sandbox);
+    drop(mount);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!(server.refreshes(), 1);
+    assert_rotated(&std::fs::read_to_string(&outside).unwrap(), &server);
+    let names: Vec<_> = std::fs::read_dir(sandbox.path("home/.config/atlascli"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "no temporary file left: {names:?}");
+}
+
+#[test]
+#[cfg_attr(no_setpriv, ignore = "needs root and setpriv")]
+fn rotated_tokens_are_written_in_place_in_a_folder_the_user_may_not_write() {
+    const USER: u32 = 64_111;
+    let server = user_account("unused");
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&expired_login_config(&server));
+    // The binary and the sandbox must be reachable by the unprivileged user; the config
+    // folder stays root's (0755), the file is the user's.
+    let bin = sandbox.path("atlas");
+    std::fs::copy(env!("CARGO_BIN_EXE_atlas"), &bin).unwrap();
+    for path in [
+        sandbox.dir.path().to_path_buf(),
+        sandbox.path("home"),
+        sandbox.path("home/.config"),
+        sandbox.path("home/.config/atlascli"),
+        bin.clone(),
+    ] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::os::unix::fs::chown(sandbox.config_path(), Some(USER), Some(USER)).unwrap();
+    std::fs::set_permissions(
+        sandbox.config_path(),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let mut command = std::process::Command::new("setpriv");
+    command
+        .args([
+            &format!("--reuid={USER}"),
+            &format!("--regid={USER}"),
+            "--clear-groups",
+            "--",
+        ])
+        .arg(&bin)
+        .args(args("listOrgApiKeys", &["--orgId", ORG]))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sandbox.path("home"))
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .current_dir(sandbox.dir.path());
+    let run = sandbox.run_with(command, Stdin::Null);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert_eq!(server.refreshes(), 1);
+    assert_rotated(
+        &std::fs::read_to_string(sandbox.config_path()).unwrap(),
+        &server,
+    );
+}
+
+#[test]
+fn a_refresh_answer_with_a_huge_token_saves_nothing() {
+    let server = StandIn::start(Config {
+        auth: Auth::UserAccount {
+            access_token: "unused".into(),
+            refresh_token: REFRESH.into(),
+            expires_in: 3600,
+        },
+        tokens: atlas_standin::TokenEndpoint {
+            refresh_token_padding: 65 * 1024,
+            ..Default::default()
+        },
+        seed_keys: true,
+        ..Config::default()
+    })
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let text = expired_login_config(&server);
+    sandbox.write_config(&text);
+    let run = list(&sandbox);
+    run.assert_error(&format!(
+        "Error: POST {}/api/private/unauth/account/device/token: token larger than 64 KiB; the old refresh token may no longer work\n",
+        server.url()
+    ));
+    assert!(run.stdout.is_empty());
+    assert_eq!(server.refreshes(), 1);
+    assert_eq!(server.requests().len(), 1, "no API call after the refresh");
+    assert_eq!(
+        std::fs::read_to_string(sandbox.config_path()).unwrap(),
+        text
+    );
+}
+
+#[test]
+#[cfg_attr(not_root, ignore = "needs root")]
+fn a_read_only_config_is_an_error_naming_the_file() {
+    let server = user_account("unused");
+    let sandbox = Sandbox::new();
+    let text = expired_login_config(&server);
+    sandbox.write_config(&text);
+    let outside = sandbox.write_file("mounted.toml", text.as_bytes());
+    let mount = BindMount::new(&outside, &sandbox.config_path());
+    let status = std::process::Command::new("mount")
+        .args(["-o", "remount,ro,bind"])
+        .arg(sandbox.config_path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "remount read-only");
+    let run = list(&sandbox);
+    drop(mount);
+    run.assert_error(&format!(
+        "Error: cannot save the refreshed tokens to {}: read-only file system; the old refresh token may no longer work\n",
+        sandbox.config_path().display()
+    ));
+    assert_eq!(server.refreshes(), 1);
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), text);
+}

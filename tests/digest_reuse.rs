@@ -639,3 +639,48 @@ fn challenges_without_qop_are_not_remembered() {
         assert_eq!(requests[0].header("authorization"), None);
     }
 }
+
+#[test]
+fn a_held_entry_lock_costs_at_most_a_second_at_each_taking() {
+    use std::os::fd::AsRawFd;
+    let (server, sandbox) = setup(Config::default());
+    let (run, _) = create(&server, &sandbox, &[]);
+    assert_created(&run);
+    // A long HTTP timeout: a lock that only speeds things up must not cost it.
+    let config = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&format!("{config}http_timeout = 30\n"));
+    let mut lock_path = entry(&sandbox).into_os_string();
+    lock_path.push(".lock");
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .unwrap();
+    // SAFETY: flock on a descriptor this test owns; released when `held` is dropped.
+    assert_eq!(
+        unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+        0
+    );
+    let before = server.requests().len();
+    let mut command = sandbox.command(&refs(&create_args(&sandbox)));
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = std::time::Instant::now();
+    let output = wait_bounded(command.spawn().unwrap(), Duration::from_secs(20));
+    let took = started.elapsed();
+    drop(held);
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert_created(&run);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let requests = &server.requests()[before..];
+    assert_eq!(requests.len(), 2, "a first call: {requests:#?}");
+    assert_eq!(requests[0].header("authorization"), None);
+}

@@ -1013,37 +1013,74 @@ struct SlowWrites {
 }
 
 fn slow_writes(bus: &str, delay: Duration) -> SlowWrites {
+    relay(bus, Writes::Slow(delay))
+}
+
+/// What the relay does with the `SetSecret` calls it sees.
+enum Writes {
+    /// Holds back the bus's answer to each for this long.
+    Slow(Duration),
+    /// Answers the first itself with a D-Bus error of this text (the bus never sees that call);
+    /// the others pass.
+    RefuseFirst(String),
+}
+
+fn relay(bus: &str, writes: Writes) -> SlowWrites {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
     let real = bus.strip_prefix("unix:path=").unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("bus");
     let listener = UnixListener::bind(&socket).unwrap();
+    let writes = Arc::new(writes);
+    let refused = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
             let server = UnixStream::connect(&real).unwrap();
-            let writes = Arc::new(AtomicUsize::new(0));
+            let pending = Arc::new(AtomicUsize::new(0));
             let (mut from_client, mut to_server) =
                 (client.try_clone().unwrap(), server.try_clone().unwrap());
-            let seen = writes.clone();
+            let mut answer_client = client.try_clone().unwrap();
+            let (seen, mode, refused) = (pending.clone(), writes.clone(), refused.clone());
             std::thread::spawn(move || {
                 let mut buf = [0u8; 65536];
                 while let Ok(n @ 1..) = from_client.read(&mut buf) {
-                    if buf[..n].windows(9).any(|w| w == b"SetSecret") {
-                        seen.fetch_add(1, Ordering::SeqCst);
+                    let chunk = &buf[..n];
+                    if chunk.windows(9).any(|w| w == b"SetSecret") {
+                        match &*mode {
+                            Writes::Slow(_) => {
+                                seen.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Writes::RefuseFirst(text)
+                                if refused.fetch_add(1, Ordering::SeqCst) == 0 =>
+                            {
+                                // The call starts the chunk (each call is one write, and the
+                                // run waits for its answer): its serial is at bytes 8..12.
+                                assert_eq!(chunk[0], b'l', "a little-endian message");
+                                let serial = u32::from_le_bytes(chunk[8..12].try_into().unwrap());
+                                if answer_client.write_all(&error_reply(serial, text)).is_err() {
+                                    break;
+                                }
+                                continue;
+                            }
+                            Writes::RefuseFirst(_) => {}
+                        }
                     }
-                    if to_server.write_all(&buf[..n]).is_err() {
+                    if to_server.write_all(chunk).is_err() {
                         break;
                     }
                 }
             });
             let (mut from_server, mut to_client) = (server, client);
+            let mode = writes.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 65536];
                 while let Ok(n @ 1..) = from_server.read(&mut buf) {
-                    if writes.load(Ordering::SeqCst) > 0 {
-                        writes.fetch_sub(1, Ordering::SeqCst);
-                        std::thread::sleep(delay);
+                    if let Writes::Slow(delay) = &*mode
+                        && pending.load(Ordering::SeqCst) > 0
+                    {
+                        pending.fetch_sub(1, Ordering::SeqCst);
+                        std::thread::sleep(*delay);
                     }
                     if to_client.write_all(&buf[..n]).is_err() {
                         break;
@@ -1056,6 +1093,40 @@ fn slow_writes(bus: &str, delay: Duration) -> SlowWrites {
         address: address(&socket),
         _dir: dir,
     }
+}
+
+/// A D-Bus error message (little-endian) answering the call `reply_serial` with
+/// `org.freedesktop.DBus.Error.Failed` and `text`.
+fn error_reply(reply_serial: u32, text: &str) -> Vec<u8> {
+    fn pad(out: &mut Vec<u8>, to: usize) {
+        while !out.len().is_multiple_of(to) {
+            out.push(0);
+        }
+    }
+    fn string(out: &mut Vec<u8>, text: &str) {
+        out.extend((text.len() as u32).to_le_bytes());
+        out.extend(text.as_bytes());
+        out.push(0);
+    }
+    let mut fields = Vec::new();
+    // Each field is a struct, 8-aligned from the message's start (the fields start at 16).
+    fields.extend([4, 1, b's', 0]);
+    string(&mut fields, "org.freedesktop.DBus.Error.Failed");
+    pad(&mut fields, 8);
+    fields.extend([5, 1, b'u', 0]);
+    fields.extend(reply_serial.to_le_bytes());
+    pad(&mut fields, 8);
+    fields.extend([8, 1, b'g', 0, 1, b's', 0]);
+    let mut body = Vec::new();
+    string(&mut body, text);
+    let mut out = vec![b'l', 3, 1, 1];
+    out.extend((body.len() as u32).to_le_bytes());
+    out.extend(0x7fff_0001u32.to_le_bytes());
+    out.extend((fields.len() as u32).to_le_bytes());
+    out.extend(fields);
+    pad(&mut out, 8);
+    out.extend(body);
+    out
 }
 
 #[test]
@@ -1105,4 +1176,109 @@ fn an_interrupt_lets_the_rotated_tokens_be_saved_first() {
         "the rotated refresh token was saved"
     );
     assert_ne!(access, expired, "the rotated access token was saved");
+}
+
+#[test]
+#[cfg_attr(
+    no_keyring_tools,
+    ignore = "needs dbus-daemon, dbus-send, dbus-monitor, gnome-keyring-daemon and secret-tool"
+)]
+fn the_refresh_token_is_written_first_and_a_keyring_error_is_shown_clean() {
+    let Some(keyring) = SecretService::start() else {
+        return;
+    };
+    let (server, expired) = expired_login(TokenEndpoint::default());
+    let sandbox = Sandbox::new();
+    keyless_config(&sandbox, &server.url(), "default", "");
+    keyring.store("atlascli_default", "access_token", &expired);
+    keyring.store("atlascli_default", "refresh_token", "refresh-fake-0000");
+    // The keyring reads fine and refuses the first write, with a long text holding line
+    // feeds and an ANSI escape.
+    let hostile = format!("denied\n\u{1b}[2Jwarning: forged line\r{}", "z".repeat(400));
+    let relay = relay(&keyring.address(), Writes::RefuseFirst(hostile));
+    let run = list_on(&sandbox, &relay.address, &[], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(server.refreshes(), 1);
+    // The zbus text `<error name>: <message>`, cut at 200 characters.
+    let whole = format!(
+        "org.freedesktop.DBus.Error.Failed: denied??[2Jwarning: forged line?{}",
+        "z".repeat(400)
+    );
+    let shown = format!("{}…", whole.chars().take(200).collect::<String>());
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: the refreshed tokens were not saved: the keyring refused the new refresh_token: {shown}; the old refresh token may no longer work\n"
+        )
+    );
+    // The refused write was the refresh token's: it kept its old value; the access token,
+    // written after it, was saved.
+    assert_eq!(
+        keyring
+            .lookup("atlascli_default", "refresh_token")
+            .as_deref(),
+        Some("refresh-fake-0000")
+    );
+    assert_ne!(
+        keyring.lookup("atlascli_default", "access_token").unwrap(),
+        expired
+    );
+}
+
+#[test]
+fn a_huge_nonce_file_means_no_keyring_quickly_and_in_little_memory() {
+    use std::os::unix::process::CommandExt;
+    let server = StandIn::start(Config::default()).unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config(&server.url());
+    // A port that takes the connection, so the bus library goes on to read the nonce file.
+    let bus = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!(
+        "nonce-tcp:host=127.0.0.1,port={},noncefile=/dev/zero",
+        bus.local_addr().unwrap().port()
+    );
+    let mut command = sandbox.command(&args(
+        "listOrgApiKeys",
+        &["--orgId", ORG, "--version", "2023-01-01"],
+    ));
+    command
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: only setrlimit, async-signal-safe, between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            // 2 GiB of address space keeps the host safe should the file be read; a run needs
+            // far less (the peak is measured below).
+            let limit = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let output = wait_bounded(command.spawn().unwrap(), Duration::from_secs(20));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?} {stderr}", output.status);
+    assert_eq!(stderr, "");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 2);
+    // The largest resident set of the children reaped so far (this run's, and the small
+    // helpers of other tests), in KiB.
+    // SAFETY: getrusage fills the struct it is given.
+    let peak_kib = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
+        usage.ru_maxrss
+    };
+    assert!(peak_kib < 256 * 1024, "peak {peak_kib} KiB");
 }

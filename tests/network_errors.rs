@@ -343,3 +343,140 @@ fn an_unresolvable_host_is_one_line_and_never_leaves_the_machine() {
         "Error: GET http://atlas.invalid/api/atlas/v2/orgs/{ORG}/apiKeys/{KEY_ID}: cannot resolve host \"atlas.invalid\"\n"
     ));
 }
+
+/// Runs `command` with stdin from `/dev/null`, killed (and the test failed) past `limit`.
+fn run_within(mut command: std::process::Command, limit: std::time::Duration) -> Run {
+    use std::process::Stdio;
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = wait_bounded(command.spawn().unwrap(), limit);
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn get_key_args() -> Vec<&'static str> {
+    args(
+        "getOrgApiKey",
+        &[
+            "--orgId",
+            ORG,
+            "--apiUserId",
+            KEY_ID,
+            "--version",
+            "2023-01-01",
+        ],
+    )
+}
+
+#[test]
+fn a_trust_file_that_is_not_a_small_regular_file_fails_before_sending() {
+    // Nothing listens on the port: the error comes before any connection.
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config("https://127.0.0.1:1/");
+    let fifo = sandbox.path("ca.fifo");
+    let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let big = sandbox.path("big.pem");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    let cases = [
+        ("/dev/zero".to_string(), "not a regular file"),
+        (fifo.display().to_string(), "not a regular file"),
+        (big.display().to_string(), "larger than 16 MiB"),
+    ];
+    for (file, reason) in cases {
+        let mut command = sandbox.command(&get_key_args());
+        command.env("SSL_CERT_FILE", &file);
+        let started = std::time::Instant::now();
+        let run = run_within(command, std::time::Duration::from_secs(10));
+        run.assert_error(&format!("Error: cannot read {file}: {reason}\n"));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{file}: {:?}",
+            started.elapsed()
+        );
+    }
+    // The same files in SSL_CERT_DIR are skipped; the trusted CA beside them is used.
+    let pki = pki(&["localhost"], false);
+    let port = https_server(&pki);
+    let dir = sandbox.path("certs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("ca.pem"), &pki.ca_pem).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.pem")).unwrap();
+    std::os::unix::fs::symlink(&fifo, dir.join("fifo.pem")).unwrap();
+    std::os::unix::fs::symlink(&big, dir.join("big.pem")).unwrap();
+    sandbox.write_api_key_config(&format!("https://localhost:{port}/"));
+    let mut command = sandbox.command(&get_key_args());
+    command.env("SSL_CERT_DIR", &dir);
+    let run = run_within(command, std::time::Duration::from_secs(20));
+    assert!(
+        !run.stderr.contains("TLS") && !run.stderr.contains("cannot read"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn http_proxy_is_refused_in_a_cgi_environment_before_connecting() {
+    let server = atlas_standin::StandIn::start(atlas_standin::Config::default()).unwrap();
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config(&server.url());
+    for variable in ["HTTP_PROXY", "http_proxy"] {
+        let run = sandbox.run_env(
+            &get_key_args(),
+            &[("REQUEST_METHOD", "GET"), (variable, &proxy_url)],
+            Stdin::Null,
+        );
+        run.assert_error(&format!(
+            "Error: {}: refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy\n",
+            target(&format!("{}/", server.url().trim_end_matches('/')))
+        ));
+    }
+    assert_eq!(server.requests().len(), 0, "nothing reached the stand-in");
+    assert!(proxy.accept().is_err(), "nothing reached the proxy");
+    // Without REQUEST_METHOD, loopback is never proxied: the stand-in answers.
+    let run = sandbox.run_env(
+        &get_key_args(),
+        &[("HTTP_PROXY", proxy_url.as_str())],
+        Stdin::Null,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+#[cfg_attr(no_netns, ignore = "needs root, unshare -n and ip")]
+fn an_unresolvable_proxy_is_named_as_the_proxy() {
+    let sandbox = Sandbox::new();
+    sandbox.write_api_key_config("http://atlas.invalid/");
+    for (variable, url) in [
+        ("HTTP_PROXY", "http://atlas.invalid/"),
+        ("HTTPS_PROXY", "https://atlas.invalid/"),
+    ] {
+        sandbox.write_api_key_config(url);
+        let mut command = std::process::Command::new("unshare");
+        command
+            .args(["-n", env!("CARGO_BIN_EXE_atlas")])
+            .args(get_key_args())
+            .env_clear()
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", sandbox.path("home"))
+            .env(variable, "http://proxy.invalid:3128");
+        let run = run_within(command, std::time::Duration::from_secs(30));
+        run.assert_error(&format!(
+            "Error: {}: cannot resolve proxy host \"proxy.invalid\"\n",
+            target(url)
+        ));
+    }
+}

@@ -290,7 +290,7 @@ impl ConfigFile {
 /// The largest `config.toml` read.
 const CONFIG_MAX_BYTES: u64 = 16 << 20;
 
-enum ReadError {
+pub(crate) enum ReadError {
     Os(std::io::Error),
     NotRegular,
     TooLarge,
@@ -303,16 +303,7 @@ enum ReadError {
 /// The file's text, read as `config.toml` always is: a regular file of at most 16 MiB (after
 /// following links), opened without blocking; errors in the words `ConfigFile::load` uses.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = match read_bounded(path) {
-        Ok((bytes, _)) => bytes,
-        Err(ReadError::Os(e)) => bail!(
-            "cannot read {}: {}",
-            path.display(),
-            crate::support::error::os_error_text(&e)
-        ),
-        Err(ReadError::NotRegular) => bail!("cannot read {}: not a regular file", path.display()),
-        Err(ReadError::TooLarge) => bail!("cannot read {}: larger than 16 MiB", path.display()),
-    };
+    let bytes = read_bytes(path)?;
     String::from_utf8(bytes).map_err(|_| anyhow!("cannot read {}: not UTF-8", path.display()))
 }
 
@@ -360,6 +351,33 @@ fn trust_warnings(path: &Path, meta: &std::fs::Metadata) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// The bytes of a file named by the user or the environment, bounded as `config.toml` is ("Bounded
+/// by design"): a regular file after following links, of at most 16 MiB; errors read
+/// `cannot read <path>: <reason>`.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    read_bytes_or(path).map_err(|e| e.with_path(path))
+}
+
+/// As [`read_bytes`], the failure not yet worded.
+pub(crate) fn read_bytes_or(path: &Path) -> std::result::Result<Vec<u8>, ReadError> {
+    read_bounded(path).map(|(bytes, _)| bytes)
+}
+
+impl ReadError {
+    /// `cannot read <path>: <reason>`.
+    pub(crate) fn with_path(self, path: &Path) -> anyhow::Error {
+        match self {
+            ReadError::Os(e) => anyhow!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::support::error::os_error_text(&e)
+            ),
+            ReadError::NotRegular => anyhow!("cannot read {}: not a regular file", path.display()),
+            ReadError::TooLarge => anyhow!("cannot read {}: larger than 16 MiB", path.display()),
+        }
+    }
 }
 
 /// Also gives the file's metadata (from the descriptor read).

@@ -71,6 +71,18 @@ impl Credentials {
         };
         let text = |key: &str| profile.get(key).unwrap_or_default();
         let secret = |key: &str| Secret::new(text(key));
+        // Sent as they are in a header or a form: refused before sending when a control
+        // character could not go there (README "Differences from the Go CLI").
+        let identity = match kind {
+            "service_account" | "user_account" => Some("client_id"),
+            "api_keys" => Some("public_api_key"),
+            _ => None,
+        };
+        if let Some(name) = identity
+            && profile.get(name).is_some_and(|v| has_control_character(&v))
+        {
+            bail!("invalid {name}: contains a control character");
+        }
         Ok(match kind {
             "service_account" => {
                 let (client_id, client_secret) = (text("client_id"), secret("client_secret"));
@@ -164,6 +176,11 @@ fn oauth_url(host: &str, path: &str) -> Result<reqwest::Url> {
             crate::support::quote::go_quote(&crate::support::quote::shorten(&shown))
         )
     })
+}
+
+/// C0 controls, DEL and the C1 controls.
+fn has_control_character(text: &str) -> bool {
+    text.chars().any(char::is_control)
 }
 
 #[cfg(test)]

@@ -172,16 +172,22 @@ async fn refreshed(
         }
     }
     let request = oauth::refresh_request(refresh_url, client_id, &refresh_token);
+    let what = describe(&request);
     // Once the request is on its way the old refresh token may be spent: an interrupt waits
     // for the answer and lets the new pair be saved first (the deferral, dropped first, ends
     // the run there if an interrupt came).
-    let window =
-        crate::support::interrupt::AnswerWindow::open(&describe(&request), origin.lock_wait);
+    let window = crate::support::interrupt::AnswerWindow::open(&what, origin.lock_wait);
     let _saving = crate::support::interrupt::defer();
     let token = token(executor, request, TokenKind::Refresh, origin, &|| false)
         .await?
         .expect("a refresh is never given up");
     window.answered();
+    // "Bounded by design": a token this large is not one to write into config.toml.
+    let too_large =
+        |token: Option<&Secret<String>>| token.is_some_and(|t| t.expose().len() > MAX_TOKEN_BYTES);
+    if too_large(Some(&token.access_token)) || too_large(token.refresh_token.as_ref()) {
+        bail!("{what}: token larger than 64 KiB; the old refresh token may no longer work");
+    }
     if store.any_from_environment() {
         executor.warnings().line(&store.unsaved_warning());
     }
@@ -189,12 +195,18 @@ async fn refreshed(
         .save(&token.access_token, token.refresh_token.as_ref())
         .await
     {
+        if e.is::<crate::credentials::token_store::Unsaved>() {
+            return Err(e);
+        }
         executor.warnings().line(&format!(
             "warning: the refreshed tokens were not saved: {e:#}; the old refresh token may no longer work"
         ));
     }
     Ok(token.access_token)
 }
+
+/// The largest access or refresh token a refresh may bring that is saved.
+const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
 /// Sends a token request (retrying only a 429 or a refused connection) and reads the token.
 async fn token(

@@ -2,7 +2,8 @@
 //! effects", "Where credentials are looked for"): to the keyring item it was read from, or in
 //! `config.toml`, where only the bytes of the old values are replaced — line endings, comments and
 //! everything else stay as they were — and the file is written by the atomic write of
-//! "--outputFile". A token that came from the environment cannot be saved.
+//! "--outputFile", or in place where it cannot be replaced by rename (a bind-mounted file, a
+//! folder the user may not write). A token that came from the environment cannot be saved.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -97,17 +98,20 @@ impl TokenStore {
         )
     }
 
-    /// Replaces `access_token` and `refresh_token` where each was found: the keyring's items
-    /// first, then the file's values.
+    /// Replaces `refresh_token` and `access_token`, in that order, where each was found: the
+    /// keyring's items first, then the file's values.
     pub async fn save(
         &self,
         access: &Secret<String>,
         refresh: Option<&Secret<String>>,
     ) -> Result<()> {
-        let mut edits = vec![(&self.access_source, "access_token", access)];
+        // The refresh token first: when only one write gets through, the login survives (the
+        // old refresh token may no longer work, an old access token only expires).
+        let mut edits = Vec::new();
         if let Some(refresh) = refresh {
             edits.push((&self.refresh_source, "refresh_token", refresh));
         }
+        edits.push((&self.access_source, "access_token", access));
         edits.retain(|(source, _, _)| **source != Source::Environment);
         let mut failed = None;
         for (_, key, value) in edits.iter().filter(|(s, _, _)| **s == Source::Keyring) {
@@ -117,9 +121,10 @@ impl TokenStore {
         }
         edits.retain(|(source, _, _)| **source != Source::Keyring);
         let saved = self.save_to_file(&edits);
-        match failed {
-            Some(e) => Err(e),
-            None => saved,
+        match (failed, saved) {
+            (_, Err(e)) if e.is::<Unsaved>() => Err(e),
+            (Some(e), _) => Err(e),
+            (None, saved) => saved,
         }
     }
 
@@ -132,9 +137,41 @@ impl TokenStore {
         let text = crate::config::read_text(&self.config_path)?;
         let updated = replace_values(&text, edits)
             .ok_or_else(|| anyhow!("cannot find the tokens in {shown}"))?;
-        crate::support::atomic_file::write_file(&self.config_path, updated.as_bytes())
+        crate::support::atomic_file::replace_or_rewrite(&self.config_path, updated.as_bytes())
+            .map_err(|e| {
+                let text = crate::support::error::os_error_text(&e);
+                match e.raw_os_error() {
+                    Some(libc::ENOSPC | libc::EDQUOT | libc::EROFS) => {
+                        anyhow::Error::new(Unsaved {
+                            path: shown.to_string(),
+                            reason: text,
+                        })
+                    }
+                    _ => anyhow!("write {shown}: {text}"),
+                }
+            })
     }
 }
+
+/// Rotated tokens that no file could take (a full disk, a quota, a read-only file system): the
+/// run ends with this error rather than a warning (README "Differences from the Go CLI").
+#[derive(Debug)]
+pub struct Unsaved {
+    path: String,
+    reason: String,
+}
+
+impl std::fmt::Display for Unsaved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot save the refreshed tokens to {}: {}; the old refresh token may no longer work",
+            self.path, self.reason
+        )
+    }
+}
+
+impl std::error::Error for Unsaved {}
 
 /// The text with each `(source, key)`'s value replaced; `None` when one is not found.
 fn replace_values(text: &str, edits: &[(&Source, &str, &Secret<String>)]) -> Option<String> {

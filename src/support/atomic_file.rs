@@ -145,6 +145,61 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| anyhow!("write {shown}: {}", os_error_text(&e)))
 }
 
+/// Replaces the file `path` names (links followed by the rule of [`resolve_links`]) with
+/// `bytes` through a temporary file; where that cannot be done by rename — the temporary file
+/// or the rename fails with EBUSY (a bind-mounted file), EXDEV, EACCES or EPERM (a folder the
+/// user may not write) — rewrites it in place instead, as the Go CLI does (see
+/// [`rewrite_in_place`]). The caller holds the lock that guards the file.
+pub fn replace_or_rewrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let target = resolve_links(path)?;
+    let (mode, group) = kept_mode(&target)?;
+    let replaced = PendingFile::create(&target, mode)
+        .and_then(|pending| pending.keep_group(group).commit(bytes));
+    match replaced {
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EBUSY | libc::EXDEV | libc::EACCES | libc::EPERM)
+            ) =>
+        {
+            rewrite_in_place(&target, bytes)
+        }
+        other => other,
+    }
+}
+
+/// Rewrites an existing regular file in place: the whole new content at offset 0, then the
+/// length cut to it, then fsync. Room for the new content is reserved first where the file
+/// system can, so a full disk fails before a byte changes; the file is never left empty. The
+/// caller holds interrupts off until this returns (`support::interrupt::defer`, taken once for
+/// the whole save: a second one taken inside it would stop the save an interrupt waits for).
+pub fn rewrite_in_place(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::FileExt;
+    let file = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(target)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let len = libc::off_t::try_from(bytes.len())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
+    // SAFETY: fallocate on a descriptor we own; KEEP_SIZE leaves the content as it is.
+    if unsafe { libc::fallocate(file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len) } != 0 {
+        let error = io::Error::last_os_error();
+        if matches!(
+            error.raw_os_error(),
+            Some(libc::ENOSPC | libc::EDQUOT | libc::EROFS)
+        ) {
+            return Err(error);
+        }
+    }
+    file.write_all_at(bytes, 0)?;
+    file.set_len(bytes.len() as u64)?;
+    file.sync_all()
+}
+
 /// The mode (and group) a rewritten file gets: its own permission bits and group when the
 /// running user owns it, else (and for a new file) 0600 and the user's own group.
 pub fn kept_mode(target: &Path) -> io::Result<(u32, Option<u32>)> {

@@ -44,6 +44,10 @@ const ENTRY_MAX_BYTES: u64 = 16 << 10;
 /// The longest realm, nonce or opaque value remembered.
 const VALUE_MAX_CHARS: usize = 1024;
 
+/// The entry only saves a round trip: its lock is waited for at most this long at each taking,
+/// then the step goes on as if there were no entry (README "Differences from the Go CLI").
+const LOCK_WAIT_MAX: Duration = Duration::from_secs(1);
+
 /// The folder under `<cache dir>/atlascli`.
 const FOLDER: &str = "digest";
 
@@ -53,7 +57,8 @@ pub struct ChallengeCache {
     /// `<cache dir>`, when there is one.
     base: Option<PathBuf>,
     name: String,
-    /// How long a run waits for another one's lock ("Many runs at once": at most the HTTP timeout).
+    /// How long a run waits for another one's lock: the HTTP timeout, but never more than
+    /// [`LOCK_WAIT_MAX`].
     lock_wait: Duration,
     /// Set once the folder was found untrusted (and said so): the cache is off.
     refused: Cell<bool>,
@@ -88,7 +93,7 @@ impl ChallengeCache {
         ChallengeCache {
             base: cache_dir,
             name: format!("{}.json", hex(&hasher.finalize())),
-            lock_wait,
+            lock_wait: lock_wait.min(LOCK_WAIT_MAX),
             refused: Cell::new(false),
         }
     }

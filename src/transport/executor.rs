@@ -66,6 +66,16 @@ impl Executor {
             .no_proxy();
         if !https {
             builder = builder.tls_certs_only(Vec::new());
+        } else if let Some(roots) =
+            crate::transport::trust_roots::from_environment(|name| std::env::var_os(name))?
+        {
+            // "Bounded by design": the files the variables name are read here, within bounds.
+            if roots.is_empty() {
+                return Err(anyhow!(
+                    "cannot load TLS trust roots: No CA certificates were loaded from the system (looked at SSL_CERT_FILE, SSL_CERT_DIR and the system store)"
+                ));
+            }
+            builder = builder.tls_certs_only(roots);
         }
         if !proxies.is_empty() {
             let for_client = proxies.clone();
@@ -285,11 +295,18 @@ impl Executor {
         if let Some(dumper) = &self.dumper {
             self.warnings.text(&dumper.request(&request, &user_agent()));
         }
-        let mut response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|e| self.failure(&what, &e, false))?;
+        let proxy_host = self.proxies.proxy_host_for(request.url());
+        let mut response = self.client.execute(request).await.map_err(|e| {
+            match &proxy_host {
+                // Through a proxy, the name this machine resolves is the proxy's.
+                Some(host) if e.is_dns() && !e.is_timeout() => Failure::new(
+                    Resend::Never,
+                    &what,
+                    format!("cannot resolve proxy host {host:?}"),
+                ),
+                _ => self.failure(&what, &e, false),
+            }
+        })?;
         let status = response.status();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());

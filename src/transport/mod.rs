@@ -10,3 +10,4 @@ pub mod network_error;
 pub mod proxy;
 pub mod redact;
 pub mod retry;
+pub mod trust_roots;

@@ -1,6 +1,8 @@
 //! Which proxy a request goes through, by Go's `ProxyFromEnvironment` rules: `HTTPS_PROXY`
 //! for https, `HTTP_PROXY` for http, `NO_PROXY` exceptions, and never for `localhost` or a
-//! loopback address.
+//! loopback address. In a CGI environment (`REQUEST_METHOD` set) an `http://` request with
+//! `HTTP_PROXY` set is refused, as Go does ("httpoxy": a client's `Proxy:` header becomes
+//! `HTTP_PROXY` there).
 
 use std::net::IpAddr;
 
@@ -10,7 +12,13 @@ pub struct ProxySettings {
     http: Option<String>,
     https: Option<String>,
     no_proxy: Vec<String>,
+    /// `REQUEST_METHOD` is non-empty: this runs as a CGI script.
+    cgi: bool,
 }
+
+/// Go's words for an `http://` request with `HTTP_PROXY` set in a CGI environment.
+pub const CGI_PROXY_REFUSED: &str =
+    "refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy";
 
 impl ProxySettings {
     /// Reads the variables through `var` (the environment, or a snapshot of it).
@@ -30,6 +38,7 @@ impl ProxySettings {
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty())
                 .collect(),
+            cgi: var("REQUEST_METHOD").is_some_and(|v| !v.is_empty()),
         }
     }
 
@@ -51,6 +60,10 @@ impl ProxySettings {
     /// directly instead). The message shows the proxy as configured, without its password
     /// ("Messages"), cut at 200 characters.
     pub fn check(&self, url: &reqwest::Url) -> Result<(), String> {
+        // "httpoxy": whatever the host, loopback included.
+        if self.cgi && url.scheme() == "http" && self.http.is_some() {
+            return Err(CGI_PROXY_REFUSED.to_string());
+        }
         let (Some(configured), Some(proxy)) = (self.configured_for(url), self.proxy_for(url))
         else {
             return Ok(());
@@ -67,6 +80,14 @@ impl ProxySettings {
             "invalid proxy URL {}: {problem}",
             crate::support::quote::go_quote(&crate::support::quote::shorten(&shown))
         ))
+    }
+
+    /// The host of the proxy a request URL goes through, if any (for "cannot resolve proxy
+    /// host"), cut at 200 characters.
+    pub fn proxy_host_for(&self, url: &reqwest::Url) -> Option<String> {
+        let proxy = reqwest::Url::parse(&self.proxy_for(url)?).ok()?;
+        let host = proxy.host_str()?;
+        Some(crate::support::quote::shorten(host).into_owned())
     }
 
     /// The configured proxy (as given) that applies to a request URL.
@@ -195,6 +216,22 @@ mod tests {
             None
         );
         assert_eq!(proxy(&[], "https://x/"), None);
+    }
+
+    #[test]
+    fn a_cgi_environment_refuses_http_proxy_for_http_only() {
+        let check = |env: &[(&str, &str)], url: &str| {
+            let env = crate::config::Env::from_pairs(env.iter().copied());
+            ProxySettings::from_vars(|name| env.get(name)).check(&url.parse().unwrap())
+        };
+        let refused = Err(CGI_PROXY_REFUSED.to_string());
+        let cgi = [("REQUEST_METHOD", "GET"), ("http_proxy", "proxy:1")];
+        assert_eq!(check(&cgi, "http://127.0.0.1:8080/"), refused);
+        assert_eq!(check(&cgi, "http://cloud.mongodb.com/"), refused);
+        assert_eq!(check(&cgi, "https://cloud.mongodb.com/"), Ok(()));
+        assert_eq!(check(&cgi[1..], "http://cloud.mongodb.com/"), Ok(()));
+        let empty = [("REQUEST_METHOD", ""), ("HTTP_PROXY", "proxy:1")];
+        assert_eq!(check(&empty, "http://cloud.mongodb.com/"), Ok(()));
     }
 
     #[test]

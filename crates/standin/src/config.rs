@@ -121,6 +121,9 @@ pub struct TokenEndpoint {
     /// A refresh token works once; presenting a spent one again revokes every token of the
     /// login (reuse detection, as identity providers do).
     pub single_use_refresh: bool,
+    /// Each rotated refresh token is this many bytes longer than usual (`x`s appended), for
+    /// tests of a client's bound on what it saves.
+    pub refresh_token_padding: usize,
 }
 
 impl Default for Config {

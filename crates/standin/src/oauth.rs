@@ -144,7 +144,11 @@ pub fn handle(
             }
             book.refreshes += 1;
             let access = jwt(now().saturating_add(*expires_in));
-            let refresh = format!("refresh-{}", random::nonce());
+            let refresh = format!(
+                "refresh-{}{}",
+                random::nonce(),
+                "x".repeat(manners.refresh_token_padding)
+            );
             book.issue(access.clone(), Some(*expires_in));
             book.refresh.push(refresh.clone());
             let body = format!(

@@ -36,6 +36,10 @@ impl Backend for SecretService {
     /// Connects to the session bus and checks that a keyring runs on it: one that does not
     /// is not started (the bus could start one on demand — a side effect, maybe a dialog).
     async fn open() -> Option<SecretService> {
+        let address = std::env::var_os("DBUS_SESSION_BUS_ADDRESS");
+        if address.is_some_and(|a| !nonce_files_are_small(&a.to_string_lossy())) {
+            return None;
+        }
         let connection = zbus::Connection::session().await.ok()?;
         let reply = connection
             .call_method(
@@ -118,7 +122,7 @@ impl Backend for SecretService {
             )
             .await
             .map(drop)
-            .map_err(|e| anyhow!("the keyring refused the new {account}: {e}"))
+            .map_err(|e| anyhow!("the keyring refused the new {account}: {}", shown(&e)))
     }
 }
 
@@ -180,6 +184,59 @@ impl SecretService {
 
 /// Items in the order they are tried: those of `login`, then of the `default` alias's
 /// collection, then the rest, each group by object path.
+/// The nonce files a bus address names (`nonce-tcp:…,noncefile=<path>`) are all regular files
+/// of at most 1 KiB: the bus library reads them whole, so `/dev/zero` or a FIFO there would
+/// take the memory or hang ("Bounded by design"). Otherwise: no keyring, silently.
+fn nonce_files_are_small(address: &str) -> bool {
+    const NONCE_MAX_BYTES: u64 = 1024;
+    address
+        .split(';')
+        .filter_map(|entry| entry.trim().strip_prefix("nonce-tcp:"))
+        .flat_map(|pairs| pairs.split(','))
+        .filter_map(|pair| pair.strip_prefix("noncefile="))
+        .all(|path| {
+            let path: std::ffi::OsString =
+                std::os::unix::ffi::OsStringExt::from_vec(percent_decoded(path));
+            std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= NONCE_MAX_BYTES)
+        })
+}
+
+/// A D-Bus address value with its `%XX` escapes decoded.
+fn percent_decoded(value: &str) -> Vec<u8> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A keyring's error as this project shows it: each control character replaced by `?` (the
+/// text is the keyring's, not ours: it must not move the cursor or start a line), cut at 200
+/// characters ("Messages").
+fn shown(error: &zbus::Error) -> String {
+    let text: String = error
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    crate::support::quote::shorten(&text).into_owned()
+}
+
 fn preferred(mut items: Vec<OwnedObjectPath>, default: Option<&str>) -> Vec<OwnedObjectPath> {
     let inside = |item: &str, collection: &str| {
         item.strip_prefix(collection)
@@ -206,6 +263,36 @@ mod tests {
         list.iter()
             .map(|p| OwnedObjectPath::try_from(*p).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn only_small_regular_nonce_files_are_read() {
+        assert!(nonce_files_are_small("unix:path=/run/user/0/bus"));
+        assert!(!nonce_files_are_small(
+            "nonce-tcp:host=127.0.0.1,port=1,noncefile=/dev/zero"
+        ));
+        assert!(!nonce_files_are_small(
+            "unix:path=/x;nonce-tcp:host=h,port=1,noncefile=%2fdev%2fzero"
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("nonce");
+        std::fs::write(&small, [7u8; 16]).unwrap();
+        let address = format!("nonce-tcp:host=h,port=1,noncefile={}", small.display());
+        assert!(nonce_files_are_small(&address));
+        std::fs::write(&small, [7u8; 1025]).unwrap();
+        assert!(!nonce_files_are_small(&address));
+    }
+
+    #[test]
+    fn keyring_errors_lose_their_control_characters_and_length() {
+        let long = format!("a\nb\x1b[31mc{}", "x".repeat(300));
+        let shown = shown(&zbus::Error::Failure(long));
+        assert!(shown.contains("a?b?[31mc"), "{shown}");
+        assert!(!shown.chars().any(char::is_control), "{shown}");
+        assert!(
+            shown.ends_with('…') && shown.chars().count() == 201,
+            "{shown}"
+        );
     }
 
     #[test]
