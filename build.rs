@@ -98,6 +98,7 @@ fn tool_cfgs(output: &dyn Fn(&str, &[&str]) -> Option<String>) {
             !keyring_tools.iter().all(|t| on_path(t)),
         ),
         ("no_dev_shm", !std::path::Path::new("/dev/shm").is_dir()),
+        ("no_faketime", !on_path("faketime")),
     ];
     let names: Vec<&str> = missing.iter().map(|(name, _)| *name).collect();
     println!("cargo::rustc-check-cfg=cfg({})", names.join(", "));

@@ -10,9 +10,6 @@ use std::io::Write;
 use crate::api::request::CommandRequest;
 use crate::api::validate;
 
-/// URL parameters holding Atlas object ids.
-const ID_PARAMETERS: [&str; 3] = ["orgId", "groupId", "apiUserId"];
-
 /// Every pre-flight check of the request, in the order of "Checks before anything is sent"; the
 /// body's warnings (unknown enum values) are written to `warnings`. The output target and the
 /// template are checked next, by `main`, still before anything is sent.
@@ -36,18 +33,35 @@ fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
     validate::validate_body(body, schema).map_err(anyhow::Error::msg)
 }
 
-/// Checks the URL parameters of a command, in the order of "Checks before anything is sent".
+/// Checks the parameters of a command, in the order of "Checks before anything is sent": a URL
+/// parameter must be a path segment (not empty, `.` or `..`: Go's `url.JoinPath` would turn
+/// `--clusterName ..` into a request for the project itself); a parameter the catalogue says
+/// is a 24-hexadecimal id must be one, wherever its value came from (the error names the
+/// canonical flag); `--ipAddress` must be an address or a CIDR block.
 fn check_parameters(command: &CommandRequest) -> Result<()> {
     for param in command.operation.url_parameters {
         let Some(value) = command.parameters.get(param.name) else {
             continue;
         };
-        if ID_PARAMETERS.contains(&param.name) && !is_object_id(value) {
+        if matches!(value.as_str(), "" | "." | "..") {
             bail!(
-                "invalid --{} {}: must be 24 hexadecimal digits",
+                "invalid --{} {}: not a valid path segment",
                 param.name,
-                go_quote(&crate::support::quote::shorten(value))
+                go_quote(value)
             );
+        }
+    }
+    for param in command.operation.parameters().filter(|p| p.hex_id) {
+        let single = command.parameters.get(param.name).into_iter();
+        let values = single.chain(command.arrays.get(param.name).into_iter().flatten());
+        for value in values {
+            if !is_object_id(value) {
+                bail!(
+                    "invalid --{} {}: must be 24 hexadecimal digits",
+                    param.name,
+                    go_quote(&crate::support::quote::shorten(value))
+                );
+            }
         }
     }
     if let Some(value) = command.parameters.get("ipAddress")

@@ -15,8 +15,10 @@ pub struct CommandRequest {
     pub operation: &'static Operation,
     /// The parameters the user set (or the profile filled), by name, as normalised strings.
     pub parameters: BTreeMap<&'static str, String>,
+    /// The array parameters the user set, each value in the order given.
+    pub arrays: BTreeMap<&'static str, Vec<String>>,
     pub version: &'static Version,
-    /// The `-o` value: `json` or a Go template.
+    /// The `-o` value: a format (`json`, `csv`, `gzip`) or a Go template.
     pub output: String,
     pub output_file: Option<String>,
     /// The `--file` value (operations with a body only).
@@ -88,7 +90,7 @@ pub fn build_url(base_url: &str, command: &CommandRequest) -> Result<reqwest::Ur
     }
     let path = build_path(command.operation, &command.parameters);
     url.set_path(&join_path(url.path(), &path));
-    let query = build_query_parameters(command.operation, &command.parameters);
+    let query = build_query_parameters(command.operation, &command.parameters, &command.arrays);
     url.set_query((!query.is_empty()).then_some(query.as_str()));
     url.set_fragment(None);
     Ok(url)
@@ -104,16 +106,23 @@ pub fn build_path(operation: &Operation, parameters: &BTreeMap<&'static str, Str
     path
 }
 
-/// `k=v&…` for the query parameters that are set, keys sorted, values query-escaped.
+/// Go's `url.Values.Encode` of the query parameters that are set: keys sorted, an array's
+/// values in the order given (one `k=v` each), keys and values query-escaped.
 pub fn build_query_parameters(
     operation: &Operation,
     parameters: &BTreeMap<&'static str, String>,
+    arrays: &BTreeMap<&'static str, Vec<String>>,
 ) -> String {
-    let mut pairs: Vec<(&str, &str)> = operation
-        .query_parameters
-        .iter()
-        .filter_map(|p| parameters.get(p.name).map(|v| (p.name, v.as_str())))
-        .collect();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for p in operation.query_parameters {
+        if let Some(value) = parameters.get(p.name) {
+            pairs.push((p.name, value));
+        }
+        for value in arrays.get(p.name).into_iter().flatten() {
+            pairs.push((p.name, value));
+        }
+    }
+    // A stable sort: an array's values keep their order.
     pairs.sort_by_key(|(k, _)| *k);
     pairs
         .iter()
@@ -158,6 +167,7 @@ mod tests {
         CommandRequest {
             operation,
             parameters: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            arrays: BTreeMap::new(),
             version: operation.default_version(),
             output: "json".into(),
             output_file: None,

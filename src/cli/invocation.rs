@@ -8,7 +8,7 @@ use std::io::Write;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::api::operations::{Operation, Version};
+use crate::api::operations::{Operation, Stability, Version};
 use crate::api::request::CommandRequest;
 use crate::cli::command::{self, Command};
 use crate::cli::flags::ParsedFlags;
@@ -102,7 +102,9 @@ const PROFILE_FILLED: [(&str, &str); 3] = [
     ("version", "api_version"),
 ];
 
-/// Builds the request description: profile filling, warnings, required flags.
+/// Builds the request description, in the Go CLI's order: profile filling, the version and
+/// its warnings, then the required flags (with `-o` when the command has several formats, and
+/// `--outputFile` for a gzip answer that stdout, not piped, should not get).
 pub fn command_request(
     args: OperationArgs,
     profile: &Profile,
@@ -122,28 +124,56 @@ pub fn command_request(
         }
     }
     let version = select_version(operation, &flags, warnings);
-    let missing: Vec<&str> = operation
+    let output = flags
+        .get("output")
+        .or(operation.default_format())
+        .unwrap_or_default()
+        .to_string();
+    let mut missing: Vec<&str> = operation
         .parameters()
         .filter(|p| p.required && !flags.changed(p.name))
         .map(|p| p.name)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
         .collect();
+    if operation.default_format().is_none() && !flags.changed("output") {
+        missing.push("output");
+    }
+    if output == "gzip"
+        && version.response_content_types.contains(&"gzip")
+        && !flags.changed("outputFile")
+        && !crate::support::stdio::stdout_is_piped()
+    {
+        missing.push("outputFile");
+    }
+    missing.sort_unstable();
+    missing.dedup();
     if !missing.is_empty() {
         bail!("required flag(s) \"{}\" not set", missing.join("\", \""));
     }
     let parameters: BTreeMap<&'static str, String> = operation
         .parameters()
+        .filter(|p| !p.array)
         .filter_map(|p| flags.get(p.name).map(|v| (p.name, v.to_string())))
+        .collect();
+    let arrays: BTreeMap<&'static str, Vec<String>> = operation
+        .parameters()
+        .filter(|p| p.array && flags.changed(p.name))
+        .map(|p| {
+            (
+                p.name,
+                flags
+                    .get_all(p.name)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+            )
+        })
         .collect();
     Ok(CommandRequest {
         operation,
         parameters,
+        arrays,
         version,
-        output: flags
-            .get("output")
-            .unwrap_or(operation.default_version().response_content_types[0])
-            .to_string(),
+        output,
         output_file: flags.get("outputFile").map(str::to_string),
         file: flags.get("file").map(str::to_string),
     })
@@ -151,32 +181,108 @@ pub fn command_request(
 
 const PIN_HINT: &str = "consider pinning a version to ensure consisentcy when updating the CLI";
 
-/// The version to use, with the reference's warnings (typo included) on stderr.
+/// The version to use, with the reference's warnings (typo included) on stderr, in its order:
+/// the reminder to pin one, an unsupported one replaced by the default, a preview version, a
+/// deprecated one or one with a sunset date (unless every version is: then the command itself
+/// is deprecated).
 fn select_version(
     operation: &'static Operation,
     flags: &ParsedFlags,
     warnings: &mut dyn Write,
 ) -> &'static Version {
     let default = operation.default_version();
-    let Some(asked) = flags.get("version") else {
-        let _ = writeln!(
-            warnings,
-            "warning: using default API version '{}'; {PIN_HINT}",
-            default.version
-        );
-        return default;
-    };
-    match operation.version(asked).filter(|_| is_version_name(asked)) {
-        Some(version) => version,
+    let version = match flags.get("version") {
         None => {
             let _ = writeln!(
                 warnings,
-                "warning: version '{asked}' is not supported for this endpoint, using default API version '{}'; {PIN_HINT}",
+                "warning: using default API version '{}'; {PIN_HINT}",
                 default.version
             );
             default
         }
+        Some(asked) => match operation.version(asked).filter(|_| is_version_name(asked)) {
+            Some(version) => version,
+            None => {
+                let _ = writeln!(
+                    warnings,
+                    "warning: version '{asked}' is not supported for this endpoint, using default API version '{}'; {PIN_HINT}",
+                    default.version
+                );
+                default
+            }
+        },
+    };
+    if version.stability == Stability::Preview {
+        let _ = match version.public_preview {
+            true => writeln!(
+                warnings,
+                "warning: you've selected a public preview version of the endpoint, this version is subject to breaking changes."
+            ),
+            false => writeln!(
+                warnings,
+                "warning: you've selected a private preview version of the endpoint, this version might not be available for your account and is subject to breaking changes."
+            ),
+        };
     }
+    if operation.deprecated.is_none() {
+        deprecation_warning(operation, version, std::time::SystemTime::now(), warnings);
+    }
+    version
+}
+
+/// Go's `printDeprecatedVersionWarningWithTime`: a version with a sunset date says when (or
+/// that it has passed: the instant 00:00 UTC of that day is compared with `now`); a deprecated
+/// one without names the latest version, when it is another.
+fn deprecation_warning(
+    operation: &Operation,
+    version: &Version,
+    now: std::time::SystemTime,
+    warnings: &mut dyn Write,
+) {
+    let name = version.version;
+    if let Some(sunset) = version.sunset {
+        let passed = sunset_instant(sunset).is_some_and(|instant| instant < now);
+        let _ = match passed {
+            true => writeln!(
+                warnings,
+                "error: version '{name}' is deprecated for this command and has already been sunset since {sunset}. Consider upgrading to a newer version if available."
+            ),
+            false => writeln!(
+                warnings,
+                "warning: version '{name}' is deprecated for this command and will be sunset on {sunset}. Consider upgrading to a newer version if available."
+            ),
+        };
+        return;
+    }
+    if version.deprecated {
+        let latest = operation.default_version().version;
+        let _ = match latest != name {
+            true => writeln!(
+                warnings,
+                "warning: version '{name}' is deprecated. Consider upgrading to a newer version: {latest}."
+            ),
+            false => writeln!(warnings, "warning: version '{name}' is deprecated. "),
+        };
+    }
+}
+
+/// 00:00:00 UTC of a `YYYY-MM-DD` date.
+fn sunset_instant(date: &str) -> Option<std::time::SystemTime> {
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+    // Days from 1970-01-01 to the date (the proleptic Gregorian calendar's civil days).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let secs = u64::try_from(days.checked_mul(86_400)?).ok()?;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
 }
 
 /// `YYYY-MM-DD`, `YYYY-MM-DD.upcoming` or `preview`.
@@ -199,6 +305,39 @@ fn is_version_name(s: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::{ConfigFile, Env};
+
+    #[test]
+    fn sunsets_are_midnight_utc() {
+        let at = |d: &str| {
+            sunset_instant(d)
+                .unwrap()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+        };
+        assert_eq!(at("1970-01-01"), 0);
+        assert_eq!(at("2000-03-01"), 951_868_800);
+        assert_eq!(at("2027-07-01"), 1_814_400_000);
+        assert_eq!(at("2024-02-29"), 1_709_164_800);
+        assert!(sunset_instant("2027-07").is_none());
+    }
+
+    #[test]
+    fn deprecated_versions_warn_by_the_clock() {
+        let op = crate::api::operations::by_id("validateGroupLiveMigrations").unwrap();
+        let version = op.version("2023-01-01").unwrap();
+        let sunset = sunset_instant(version.sunset.unwrap()).unwrap();
+        let text = |now| {
+            let mut out = Vec::new();
+            deprecation_warning(op, version, now, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let day = std::time::Duration::from_secs(86_400);
+        assert!(text(sunset - day).starts_with(
+            "warning: version '2023-01-01' is deprecated for this command and will be sunset on "
+        ));
+        assert!(text(sunset + day).starts_with("error: version '2023-01-01' is deprecated for this command and has already been sunset since "));
+    }
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

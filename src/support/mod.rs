@@ -13,5 +13,6 @@ pub mod private_dir;
 pub mod quote;
 pub mod random;
 pub mod secret;
+pub mod stdio;
 pub mod url_text;
 pub mod warnings;

@@ -1,0 +1,197 @@
+//! Every command of the catalogue through the built binary: checks made before anything is
+//! sent (path segments, 24-hex ids of any command), the required `-o` of commands with several
+//! formats, the `--outputFile` a gzip answer needs when stdout is not piped, and that every
+//! command's help and flag parsing work.
+
+mod support;
+
+use std::process::Stdio;
+
+use atlas_standin::{Auth, Canned, Config, StandIn};
+use support::{Sandbox, Stdin, wait_bounded};
+
+const GROUP: &str = "b0123456789abcdef012345b";
+const ORG: &str = "a0123456789abcdef012345a";
+
+/// A stand-in that takes any request unsigned and answers `200 {}`; a sandbox pointed at it.
+fn open_standin() -> (StandIn, Sandbox) {
+    let server = StandIn::start(Config {
+        auth: Auth::None,
+        ..Config::default()
+    })
+    .unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[default]\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
+        server.url()
+    ));
+    (server, sandbox)
+}
+
+/// Exit 1 with `error` as stderr's last line (version warnings may come before it).
+fn assert_fails_with(run: &support::Run, error: &str) {
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stderr.lines().last(), Some(error), "{run:?}");
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn a_path_parameter_that_is_not_a_segment_is_refused_before_sending() {
+    let (server, sandbox) = open_standin();
+    for value in ["..", ".", ""] {
+        let run = sandbox.run(
+            &[
+                "api",
+                "clusters",
+                "getCluster",
+                "--groupId",
+                GROUP,
+                "--clusterName",
+                value,
+            ],
+            Stdin::Null,
+        );
+        assert_fails_with(
+            &run,
+            &format!("Error: invalid --clusterName \"{value}\": not a valid path segment"),
+        );
+    }
+    assert!(server.requests().is_empty());
+    // Anything else is escaped as Go's url.PathEscape does.
+    server.push_response(Canned::json(200, "{}"));
+    let run = sandbox.run(
+        &[
+            "api",
+            "clusters",
+            "getCluster",
+            "--groupId",
+            GROUP,
+            "--clusterName",
+            "a b/c?d",
+        ],
+        Stdin::Null,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        server.requests()[0].target,
+        format!("/api/atlas/v2/groups/{GROUP}/clusters/a%20b%2Fc%3Fd")
+    );
+}
+
+#[test]
+fn ids_of_every_command_are_checked_wherever_they_come_from() {
+    let (server, sandbox) = open_standin();
+    let run = sandbox.run(
+        &[
+            "api",
+            "clusters",
+            "listClusters",
+            "--projectId",
+            "not-an-id",
+        ],
+        Stdin::Null,
+    );
+    assert_fails_with(
+        &run,
+        "Error: invalid --groupId \"not-an-id\": must be 24 hexadecimal digits",
+    );
+    let run = sandbox.run_env(
+        &["api", "databaseUsers", "listDatabaseUsers"],
+        &[("MONGODB_ATLAS_PROJECT_ID", "ABCDEF0123456789abcdef01")],
+        Stdin::Null,
+    );
+    assert_fails_with(
+        &run,
+        "Error: invalid --groupId \"ABCDEF0123456789abcdef01\": must be 24 hexadecimal digits",
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_command_with_several_formats_needs_output() {
+    let (server, sandbox) = open_standin();
+    let args = [
+        "api",
+        "invoices",
+        "getInvoice",
+        "--orgId",
+        ORG,
+        "--invoiceId",
+        "c0123456789abcdef012345c",
+    ];
+    let run = sandbox.run(&args, Stdin::Null);
+    assert_fails_with(&run, "Error: required flag(s) \"output\" not set");
+    server.push_response(Canned::json(200, "{}"));
+    let run = sandbox.run(&[&args[..], &["-o", "json"]].concat(), Stdin::Null);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        server.requests()[0].header("accept"),
+        Some("application/vnd.atlas.2023-01-01+json")
+    );
+}
+
+#[test]
+fn a_gzip_answer_needs_an_output_file_when_stdout_is_not_piped() {
+    let (server, sandbox) = open_standin();
+    let args = [
+        "api",
+        "dataFederation",
+        "downloadFederationQueryLogs",
+        "--groupId",
+        GROUP,
+        "--tenantName",
+        "t1",
+    ];
+    // stdout /dev/null: a character device, so not "piped".
+    let mut command = sandbox.command(&args);
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let output = wait_bounded(command.spawn().unwrap(), std::time::Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "Error: required flag(s) \"outputFile\" not set\n"
+    );
+    assert!(server.requests().is_empty());
+    // Piped, it is sent.
+    server.push_response(Canned::json(200, "{}"));
+    let run = sandbox.run(&args, Stdin::Null);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        server.requests()[0].header("accept"),
+        Some("application/vnd.atlas.2023-01-01+gzip")
+    );
+}
+
+#[test]
+fn every_command_prints_its_help_and_parses_its_flags() {
+    // In one process per tag is too slow for 527 commands; the library's own check of every
+    // command's help runs in its unit tests. Here, through the binary, one command of each tag
+    // and every verb: its help, and a flag it does not have.
+    let sandbox = Sandbox::new();
+    let mut verbs = std::collections::BTreeSet::new();
+    for tag in atlas::api::operations::tags() {
+        let op = &tag.operations[0];
+        verbs.insert(op.method.as_str());
+        let run = sandbox.run(&["api", tag.name, op.command_name, "--help"], Stdin::Null);
+        assert_eq!(run.code, 0, "{} {}: {run:?}", tag.name, op.command_name);
+        assert!(run.stdout_text().contains(&format!(
+            "atlas api {} {} [flags]",
+            tag.name, op.command_name
+        )));
+        let run = sandbox.run(
+            &["api", tag.name, op.command_name, "--no-such-flag"],
+            Stdin::Null,
+        );
+        assert_eq!(
+            run.stderr.lines().last(),
+            Some("Error: unknown flag: --no-such-flag"),
+            "{} {}",
+            tag.name,
+            op.command_name
+        );
+    }
+    assert!(verbs.len() >= 3, "{verbs:?}");
+}
