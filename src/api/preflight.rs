@@ -39,27 +39,24 @@ fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
 /// is a 24-hexadecimal id must be one, wherever its value came from (the error names the
 /// canonical flag); `--ipAddress` must be an address or a CIDR block.
 fn check_parameters(command: &CommandRequest) -> Result<()> {
-    for param in command.operation.url_parameters {
-        let Some(value) = command.parameters.get(param.name) else {
-            continue;
-        };
-        if matches!(value.as_str(), "" | "." | "..") {
-            bail!(
-                "invalid --{} {}: not a valid path segment",
-                param.name,
-                go_quote(value)
-            );
-        }
-    }
-    for param in command.operation.parameters().filter(|p| p.hex_id) {
+    let operation = command.operation;
+    for param in operation.url_parameters.iter().chain(operation.query_parameters) {
         let single = command.parameters.get(param.name).into_iter();
         let values = single.chain(command.arrays.get(param.name).into_iter().flatten());
         for value in values {
-            if !is_object_id(value) {
+            if param.hex_id && !is_object_id(value) {
                 bail!(
                     "invalid --{} {}: must be 24 hexadecimal digits",
                     param.name,
                     go_quote(&crate::support::quote::shorten(value))
+                );
+            }
+            let in_path = operation.url_parameters.iter().any(|p| p.name == param.name);
+            if in_path && matches!(value.as_str(), "" | "." | "..") {
+                bail!(
+                    "invalid --{} {}: not a valid path segment",
+                    param.name,
+                    go_quote(value)
                 );
             }
         }
