@@ -64,8 +64,16 @@ fn run() -> Result<i32> {
         debug,
         warnings: warnings.clone(),
     };
-    let response = send(&command, body, run)?;
+    let format = output::response_format(&command.output);
+    let base_url = run.profile.base_url();
+    let request = request::convert_to_http_request(&base_url, &command, format, body)?;
+    let session = Session::open(run, request.url())?;
+    let response = session.send(request)?;
+    let answer = command.watch.then(|| response.body.clone());
     output::deliver(&command, response, destination, &warnings)?;
+    if let Some(answer) = answer {
+        watch(&session, &base_url, &command, &answer)?;
+    }
     Ok(error::SUCCESS)
 }
 
@@ -113,44 +121,128 @@ struct Run<'a> {
     warnings: Warnings,
 }
 
-/// Sends the request with the profile's credentials, on a single-threaded runtime. The
-/// runtime is let go without waiting for its blocking threads: a keyring look-up given up
+/// The run's way to the API: a single-threaded runtime, the credentials (the OS keyring's
+/// values for the secrets the environment did not give laid over the file's), the executor.
+/// The runtime is let go without waiting for its blocking threads: a keyring look-up given up
 /// at its deadline (a bus address that resolves a name, a nonce file that never opens) must
 /// not hold the answer back.
-fn send(command: &CommandRequest, body: Option<Vec<u8>>, run: Run<'_>) -> Result<CommandResponse> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let response = runtime.block_on(send_on_runtime(command, body, run));
-    runtime.shutdown_background();
-    response
+struct Session {
+    runtime: Option<tokio::runtime::Runtime>,
+    executor: Executor,
+    credentials: Credentials,
+    origin: Origin,
 }
 
-/// The request built (it may fail without asking anything), the secrets the OS keyring holds
-/// for the profile laid over the file's, the credentials chosen, the request sent.
-async fn send_on_runtime(
-    command: &CommandRequest,
-    body: Option<Vec<u8>>,
-    mut run: Run<'_>,
-) -> Result<CommandResponse> {
-    let format = output::response_format(&command.output);
-    let request = request::convert_to_http_request(&run.profile.base_url(), command, format, body)?;
-    let keyring = Keyring::for_profile(&run.profile.name);
-    keyring.fill(&mut run.profile).await;
-    let credentials = Credentials::from_profile(&run.profile, keyring)?;
-    let dumper = run.debug.then(|| Dumper::new(credentials.secrets()));
-    let https = std::iter::once(request.url())
-        .chain(credentials.oauth_url())
-        .any(|url| url.scheme() == "https");
-    let proxies = ProxySettings::from_vars(|name| run.env.get(name));
-    let executor = Executor::new(run.timeout_secs, proxies, https, dumper, run.warnings)?;
-    let origin = Origin {
-        profile: run.profile.name.clone(),
-        config_path: run.profile.config_path().display().to_string(),
-        lock_wait: std::time::Duration::from_secs(run.timeout_secs),
+impl Session {
+    /// Sets up what sending needs; `first` is the first request's URL (TLS roots are loaded
+    /// only when it or a token URL is `https://`).
+    fn open(mut run: Run<'_>, first: &reqwest::Url) -> Result<Session> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let keyring = Keyring::for_profile(&run.profile.name);
+        runtime.block_on(keyring.fill(&mut run.profile));
+        let credentials = Credentials::from_profile(&run.profile, keyring)?;
+        let dumper = run.debug.then(|| Dumper::new(credentials.secrets()));
+        let https = std::iter::once(first)
+            .chain(credentials.oauth_url())
+            .any(|url| url.scheme() == "https");
+        let proxies = ProxySettings::from_vars(|name| run.env.get(name));
+        let executor = Executor::new(run.timeout_secs, proxies, https, dumper, run.warnings)?;
+        let origin = Origin {
+            profile: run.profile.name.clone(),
+            config_path: run.profile.config_path().display().to_string(),
+            lock_wait: std::time::Duration::from_secs(run.timeout_secs),
+        };
+        Ok(Session {
+            runtime: Some(runtime),
+            executor,
+            credentials,
+            origin,
+        })
+    }
+
+    /// Sends a request as the credentials require.
+    fn send(&self, request: reqwest::Request) -> Result<CommandResponse> {
+        self.send_until(request, None)
+            .map(|answer| answer.expect("no deadline"))
+    }
+
+    /// As `send`, given up at `deadline` (`Ok(None)`).
+    fn send_until(
+        &self,
+        request: reqwest::Request,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Option<CommandResponse>> {
+        let sending = session::send(&self.executor, request, &self.credentials, &self.origin);
+        let runtime = self.runtime.as_ref().expect("open until dropped");
+        runtime.block_on(async {
+            match deadline {
+                None => sending.await.map(Some),
+                Some(at) => match tokio::time::timeout_at(at.into(), sending).await {
+                    Ok(answer) => answer.map(Some),
+                    Err(_) => Ok(None),
+                },
+            }
+        })
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// `--watch`: polls the watcher's GET from when the answer has been written, then 1 s after
+/// each answer, until one says the work is done, `--watchTimeout` seconds pass (between polls
+/// or during one) or a signal ends the run. Each poll goes through the same transport as the
+/// command (timeouts, safe retries, the remembered challenge, the token cache).
+fn watch(session: &Session, base_url: &str, command: &CommandRequest, answer: &[u8]) -> Result<()> {
+    let watcher = command
+        .operation
+        .watcher
+        .expect("--watch exists only where the catalogue has a watcher");
+    let poll = atlas::api::watch::poll_request(watcher, command, answer)?;
+    let timeout = u64::try_from(command.watch_timeout)
+        .ok()
+        .filter(|&secs| secs > 0)
+        .map(std::time::Duration::from_secs);
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    let failed = |cause: String| anyhow::anyhow!("error while running watcher\n{cause}");
+    let timed_out = || {
+        failed(format!(
+            "watching operation timed out after {}",
+            atlas::api::watch::go_duration(timeout.unwrap_or_default())
+        ))
     };
-    session::send(&executor, request, &credentials, &origin).await
+    loop {
+        let request = request::convert_to_http_request(base_url, &poll, "json", None)?;
+        let Some(response) = session
+            .send_until(request, deadline)
+            .map_err(|e| failed(format!("{e:#}")))?
+        else {
+            return Err(timed_out());
+        };
+        let done = atlas::api::watch::is_done(watcher, response.status.as_u16(), &response.body)
+            .map_err(|e| failed(format!("{e:#}")))?;
+        if done {
+            return Ok(());
+        }
+        let next = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        if deadline.is_some_and(|d| d <= next) {
+            std::thread::sleep(
+                deadline
+                    .unwrap_or(next)
+                    .saturating_duration_since(std::time::Instant::now()),
+            );
+            return Err(timed_out());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
 }
 
 /// SIGPIPE is ignored for the whole run, so that a closed stderr or a reader gone while a created

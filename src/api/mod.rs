@@ -10,3 +10,4 @@ pub mod preflight;
 pub mod request;
 pub mod response;
 pub mod validate;
+pub mod watch;

@@ -40,7 +40,11 @@ fn check_body(command: &CommandRequest, body: &[u8]) -> Result<Vec<String>> {
 /// canonical flag); `--ipAddress` must be an address or a CIDR block.
 fn check_parameters(command: &CommandRequest) -> Result<()> {
     let operation = command.operation;
-    for param in operation.url_parameters.iter().chain(operation.query_parameters) {
+    for param in operation
+        .url_parameters
+        .iter()
+        .chain(operation.query_parameters)
+    {
         let single = command.parameters.get(param.name).into_iter();
         let values = single.chain(command.arrays.get(param.name).into_iter().flatten());
         for value in values {
@@ -51,7 +55,10 @@ fn check_parameters(command: &CommandRequest) -> Result<()> {
                     go_quote(&crate::support::quote::shorten(value))
                 );
             }
-            let in_path = operation.url_parameters.iter().any(|p| p.name == param.name);
+            let in_path = operation
+                .url_parameters
+                .iter()
+                .any(|p| p.name == param.name);
             if in_path && matches!(value.as_str(), "" | "." | "..") {
                 bail!(
                     "invalid --{} {}: not a valid path segment",

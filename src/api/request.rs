@@ -23,6 +23,9 @@ pub struct CommandRequest {
     pub output_file: Option<String>,
     /// The `--file` value (operations with a body only).
     pub file: Option<String>,
+    /// `--watch`, and `--watchTimeout` in seconds (0 or less: no limit).
+    pub watch: bool,
+    pub watch_timeout: i64,
 }
 
 /// The first lines of every request-building error.
@@ -172,6 +175,8 @@ mod tests {
             output: "json".into(),
             output_file: None,
             file: None,
+            watch: false,
+            watch_timeout: 0,
         }
     }
 

@@ -176,6 +176,11 @@ pub fn command_request(
         output,
         output_file: flags.get("outputFile").map(str::to_string),
         file: flags.get("file").map(str::to_string),
+        watch: flags.is_true("watch"),
+        watch_timeout: flags
+            .get("watchTimeout")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0),
     })
 }
 

@@ -366,8 +366,10 @@ pub fn hold_answer(operation: &'static str, body: Arc<Vec<u8>>, save: SaveAnswer
     *lock(&ANSWER) = Some((operation, body, save));
 }
 
-/// The held answer, taken by delivery once it succeeded.
+/// The held answer, taken by delivery once it succeeded: no answer is expected any more (the
+/// polls of `--watch` that follow are not the created key's answer).
 pub fn take_answer() -> Option<HeldAnswer> {
+    *lock(&EXPECTED) = None;
     lock(&ANSWER).take()
 }
 
