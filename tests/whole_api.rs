@@ -195,3 +195,61 @@ fn every_command_prints_its_help_and_parses_its_flags() {
     }
     assert!(verbs.len() >= 3, "{verbs:?}");
 }
+
+#[test]
+fn debug_dumps_hide_every_secret_named_field_of_any_command() {
+    let (server, sandbox) = open_standin();
+    server.push_response(Canned::json(
+        200,
+        r#"{"username":"u","password":"hunter2-fake","nested":{"awsSecretAccessKey":"fake-aws","apiKey":"fake-k"},"x509Type":"NONE"}"#,
+    ));
+    let body = r#"{"username":"u","password":"hunter2-fake","databaseName":"admin","oidcAuthType":"NONE","roles":[{"roleName":"read","databaseName":"d","db_password":"also-fake"}]}"#;
+    let run = sandbox.run(
+        &[
+            "api",
+            "databaseUsers",
+            "createDatabaseUser",
+            "--groupId",
+            GROUP,
+            "--version",
+            "2023-01-01",
+            "-D",
+        ],
+        Stdin::Bytes(body.as_bytes().to_vec()),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    for secret in ["hunter2-fake", "fake-aws", "fake-k", "also-fake"] {
+        assert!(!run.stderr.contains(secret), "{secret} in {}", run.stderr);
+    }
+    assert!(
+        run.stderr.contains(r#""password":"[redacted]""#),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(r#""username":"u""#));
+    // stdout carries the answer as it came.
+    assert!(run.stdout_text().contains("hunter2-fake"));
+}
+
+#[test]
+fn a_put_is_retried_like_a_delete() {
+    let (server, sandbox) = open_standin();
+    server.push_response(Canned::json(503, r#"{"error":503}"#));
+    server.push_response(Canned::json(200, "{}"));
+    let run = sandbox.run(
+        &[
+            "api",
+            "cloudBackups",
+            "updateCompliancePolicy",
+            "--groupId",
+            GROUP,
+            "--version",
+            "2023-01-01",
+        ],
+        Stdin::Bytes(b"{}".to_vec()),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(methods, ["PUT", "PUT"]);
+    assert!(run.stderr.contains("retrying in"), "{}", run.stderr);
+}

@@ -10,4 +10,5 @@ pub mod network_error;
 pub mod proxy;
 pub mod redact;
 pub mod retry;
+pub mod secret_fields;
 pub mod trust_roots;

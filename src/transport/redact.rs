@@ -9,14 +9,7 @@ pub const REDACTED: &str = "[redacted]";
 /// Headers whose whole value is a secret.
 pub const SECRET_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "set-cookie"];
 
-/// JSON and form fields whose value is a secret.
-const SECRET_FIELDS: [&str; 5] = [
-    "privateKey",
-    "client_secret",
-    "access_token",
-    "refresh_token",
-    "id_token",
-];
+use crate::transport::secret_fields::is_secret_field;
 
 /// Replaces the configured secrets and the secret fields' values in a body.
 pub fn redact_body(body: &[u8], secrets: &[&str]) -> Vec<u8> {
@@ -65,8 +58,7 @@ fn redact_json_fields(body: &[u8]) -> Vec<u8> {
             pending_secret_key = false;
         } else {
             out.extend_from_slice(&body[i..end]);
-            pending_secret_key = body.get(after) == Some(&b':')
-                && SECRET_FIELDS.iter().any(|f| f.as_bytes() == content);
+            pending_secret_key = body.get(after) == Some(&b':') && is_secret_field(content);
         }
         i = end;
     }
@@ -108,7 +100,7 @@ fn redact_form_fields(body: &[u8]) -> Vec<u8> {
         let mut field = pair.splitn(2, |&b| b == b'=');
         let name = field.next().unwrap_or_default();
         match field.next() {
-            Some(_) if SECRET_FIELDS.iter().any(|f| f.as_bytes() == name) => {
+            Some(_) if is_secret_field(name) => {
                 let mut redacted = name.to_vec();
                 redacted.push(b'=');
                 redacted.extend_from_slice(REDACTED.as_bytes());

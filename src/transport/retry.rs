@@ -40,8 +40,9 @@ pub fn should_retry_failure(resend: Resend, method: &Method, policy: Policy) -> 
     }
 }
 
+/// GET, PUT and DELETE: sending them twice does what sending them once does.
 fn is_idempotent(method: &Method) -> bool {
-    *method == Method::GET || *method == Method::DELETE
+    *method == Method::GET || *method == Method::PUT || *method == Method::DELETE
 }
 
 /// `Retry-After` as delta-seconds or an HTTP-date (parsed by `httpdate`: IMF-fixdate and the
@@ -80,6 +81,8 @@ mod tests {
             (502, Method::DELETE, true),
             (504, Method::GET, true),
             (503, Method::POST, false),
+            (503, Method::PUT, true),
+            (503, Method::PATCH, false),
             (500, Method::GET, false),
             (404, Method::GET, false),
             (200, Method::GET, false),
