@@ -68,9 +68,13 @@ fn run() -> Result<i32> {
     let base_url = run.profile.base_url();
     let request = request::convert_to_http_request(&base_url, &command, format, body)?;
     let session = Session::open(run, request.url())?;
-    let response = session.send(request)?;
+    let what = atlas::transport::executor::describe(&request);
+    let mut response = session.send(request)?;
     let answer = command.watch.then(|| response.body.clone());
-    output::deliver(&command, response, destination, &warnings)?;
+    match response.stream.take() {
+        Some(stream) => session.stream_into(&what, stream, destination)?,
+        None => output::deliver(&command, response, destination, &warnings)?,
+    }
     if let Some(answer) = answer {
         watch(&session, &base_url, &command, &answer)?;
     }
@@ -167,6 +171,19 @@ impl Session {
     fn send(&self, request: reqwest::Request) -> Result<CommandResponse> {
         self.send_until(request, None)
             .map(|answer| answer.expect("no deadline"))
+    }
+
+    /// Writes a binary answer into `destination` as it arrives, then puts it in place.
+    fn stream_into(
+        &self,
+        what: &str,
+        stream: reqwest::Response,
+        mut destination: Destination,
+    ) -> Result<()> {
+        let runtime = self.runtime.as_ref().expect("open until dropped");
+        let mut write = |chunk: &[u8]| destination.write_chunk(chunk);
+        runtime.block_on(self.executor.stream_body(what, stream, &mut write))?;
+        destination.finish()
     }
 
     /// As `send`, given up at `deadline` (`Ok(None)`).

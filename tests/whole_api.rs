@@ -253,3 +253,112 @@ fn a_put_is_retried_like_a_delete() {
     assert_eq!(methods, ["PUT", "PUT"]);
     assert!(run.stderr.contains("retrying in"), "{}", run.stderr);
 }
+
+/// A `200` whose body is `bytes` of `content_type`.
+fn binary_answer(content_type: &str, bytes: Vec<u8>) -> Canned {
+    let mut canned = Canned::json(200, "");
+    canned.headers = vec![("Content-Type".into(), content_type.into())];
+    canned.body = bytes;
+    canned
+}
+
+fn gzip_of(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn binary_answers_pass_through_unchanged_and_unbounded() {
+    let (server, sandbox) = open_standin();
+    // Larger than the 64 MiB bound of JSON answers, and never decoded.
+    let log: Vec<u8> = (0..70u32 << 20).map(|i| (i % 251) as u8).collect();
+    let gz = gzip_of(&log);
+    server.push_response(binary_answer(
+        "application/vnd.atlas.2023-01-01+gzip",
+        gz.clone(),
+    ));
+    let out = sandbox.path("logs.gz");
+    let run = sandbox.run(
+        &[
+            "api",
+            "dataFederation",
+            "downloadFederationQueryLogs",
+            "--groupId",
+            GROUP,
+            "--tenantName",
+            "t1",
+            "--outputFile",
+            out.to_str().unwrap(),
+        ],
+        Stdin::Null,
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    assert!(run.stdout.is_empty());
+    assert_eq!(std::fs::read(&out).unwrap(), gz);
+    // A csv answer on stdout, byte for byte; -D shows its size, not its bytes.
+    let csv = b"Invoice Number,Amount\n1,2.50\n".to_vec();
+    server.push_response(binary_answer(
+        "application/vnd.atlas.2023-01-01+csv",
+        csv.clone(),
+    ));
+    let run = sandbox.run(
+        &[
+            "api",
+            "invoices",
+            "getInvoice",
+            "--orgId",
+            ORG,
+            "--invoiceId",
+            "c0123456789abcdef012345c",
+            "-o",
+            "csv",
+            "-D",
+        ],
+        Stdin::Null,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, csv);
+    assert!(
+        run.stderr
+            .contains("[29 bytes of application/vnd.atlas.2023-01-01+csv]"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_binary_answer_cut_short_leaves_no_file() {
+    let (server, sandbox) = open_standin();
+    server.push_fault(atlas_standin::Fault::DropMidBody);
+    let out = sandbox.path("logs.gz");
+    let run = sandbox.run(
+        &[
+            "api",
+            "dataFederation",
+            "downloadFederationQueryLogs",
+            "--groupId",
+            GROUP,
+            "--tenantName",
+            "t1",
+            "--outputFile",
+            out.to_str().unwrap(),
+        ],
+        Stdin::Null,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .ends_with("connection closed before the response was complete\n"),
+        "{}",
+        run.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("logs.gz"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

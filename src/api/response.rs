@@ -1,13 +1,16 @@
-//! The answer to a command's request: status, headers and the whole body, held once.
+//! The answer to a command's request: status, headers and the whole body, held once — or, for
+//! a binary (gzip or csv) answer, the body still to be streamed.
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-/// What came back: the final answer of the exchange, body fully read.
+/// What came back: the final answer of the exchange, body fully read — except a successful
+/// binary answer, whose body is left in `stream` to be written as it arrives.
 pub struct CommandResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    pub stream: Option<reqwest::Response>,
 }
 
 /// Debug output shows the status and the body's size, never the body (it may hold a new

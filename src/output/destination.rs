@@ -105,6 +105,39 @@ impl Destination {
         }
     }
 
+    /// Writes one piece of an answer streamed as it arrives (a gzip or csv answer); `finish`
+    /// then puts a file in place. The error reads `write <target>: <reason>`.
+    pub fn write_chunk(&mut self, bytes: &[u8]) -> Result<()> {
+        let written = match self {
+            Destination::Stdout => io::stdout().lock().write_all(bytes),
+            Destination::Descriptor { fd, .. } => {
+                // SAFETY: the descriptor was checked open; ManuallyDrop never closes it.
+                let mut file = ManuallyDrop::new(unsafe { File::from_raw_fd(*fd) });
+                file.write_all(bytes)
+            }
+            Destination::Direct { file, .. } => file.write_all(bytes),
+            Destination::Atomic { pending, .. } => pending.append(bytes),
+        };
+        written.map_err(|e| {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                // A binary answer can be asked for again: a reader gone ends the run quietly.
+                crate::support::error::die_of_sigpipe();
+            }
+            anyhow!("write {}: {}", self.shown(), os_error_text(&e))
+        })
+    }
+
+    /// The end of a streamed answer: stdout flushed, a file synced and renamed into place.
+    pub fn finish(self) -> Result<()> {
+        let shown = self.shown().to_string();
+        let finished = match self {
+            Destination::Stdout => io::stdout().lock().flush(),
+            Destination::Atomic { pending, .. } => pending.commit(&[]),
+            Destination::Descriptor { .. } | Destination::Direct { .. } => Ok(()),
+        };
+        finished.map_err(|e| anyhow!("write {shown}: {}", os_error_text(&e)))
+    }
+
     /// Writes the whole answer; the error reads `write <target>: <reason>`. With
     /// `quiet_on_broken_pipe`, a reader gone ends the process as SIGPIPE would.
     pub fn write(self, bytes: &[u8], quiet_on_broken_pipe: bool) -> Result<()> {

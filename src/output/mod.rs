@@ -1,7 +1,7 @@
 //! What the command prints: the response body byte for byte, or a Go template of it, on
 //! stdout or into `--outputFile`; then the reference's error for a non-2xx answer.
 //!
-//! A POST's 2xx answer may hold a private key that cannot be asked for again (DECISIONS "A created
+//! A POST's 2xx answer may hold a private key that cannot be asked for again (README "A created
 //! key is never lost"): while it is being delivered it is held for the interrupt watcher, SIGPIPE
 //! is ignored (a reader that closed the pipe is a write error, not a silent death), and if the
 //! template or the write fails, the raw answer is saved and the error says where. A template that
@@ -41,9 +41,16 @@ pub fn check_template(output: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether this command's answer must never be lost: a POST's (it may create a key).
+/// Whether this command's answer must never be lost: a POST's (it may create a key), unless
+/// it is binary (gzip, csv): such an answer holds no secret and can be asked for again.
 pub fn keeps_answer(command: &CommandRequest) -> bool {
     command.operation.method == crate::api::operations::Method::Post
+        && !is_binary(response_format(&command.output))
+}
+
+/// The formats answered as bytes to pass on unchanged, never decoded, held or saved.
+pub fn is_binary(format: &str) -> bool {
+    matches!(format, "gzip" | "csv")
 }
 
 /// Before sending: a POST's successful answer is to be held by the interrupt watcher from

@@ -75,6 +75,16 @@ impl PendingFile {
         self
     }
 
+    /// Writes more of the file's content (an answer streamed as it arrives); `commit` with
+    /// the rest, or nothing, then puts it in place.
+    pub fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.temp
+            .as_mut()
+            .expect("a pending file is written until committed")
+            .as_file_mut()
+            .write_all(bytes)
+    }
+
     /// Writes `bytes`, syncs, renames over the final name, then gives the file its mode: the
     /// temporary file itself is never readable by group or others (README "--outputFile").
     pub fn commit(self, bytes: &[u8]) -> io::Result<()> {

@@ -295,6 +295,7 @@ impl Executor {
         if let Some(dumper) = &self.dumper {
             self.warnings.text(&dumper.request(&request, &user_agent()));
         }
+        let headers_sent = request.headers().clone();
         let proxy_host = self.proxies.proxy_host_for(request.url());
         let mut response = self.client.execute(request).await.map_err(|e| {
             match &proxy_host {
@@ -320,6 +321,17 @@ impl Executor {
                 &what,
                 redirect_cause(status, &headers),
             ));
+        }
+        // A successful binary answer is streamed by the caller, never held whole.
+        if policy == Policy::Api && status.is_success() && asks_binary(&headers_sent) {
+            drop(window);
+            *response.headers_mut() = headers.clone();
+            return Ok(CommandResponse {
+                status,
+                headers,
+                body: Vec::new(),
+                stream: Some(response),
+            });
         }
         let too_large = || Failure::new(Resend::Never, &what, TOO_LARGE.to_string());
         let announced = response.content_length().unwrap_or(0);
@@ -349,7 +361,44 @@ impl Executor {
             status,
             headers,
             body,
+            stream: None,
         })
+    }
+
+    /// Writes a streamed answer's body with `write` as it arrives (no size limit: it is never
+    /// held), then `-D`'s dump of the answer with `[<n> bytes of <content type>]` for a body.
+    /// A failure of the connection is this module's words; a failure of `write` is returned
+    /// as it is.
+    pub async fn stream_body(
+        &self,
+        what: &str,
+        mut response: reqwest::Response,
+        write: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let mut length: u64 = 0;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| anyhow::Error::new(self.failure(what, &e, true)))?
+        {
+            write(&chunk)?;
+            length += chunk.len() as u64;
+        }
+        if let Some(dumper) = &self.dumper {
+            let kind = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_else(|| "unknown type".to_string());
+            let placeholder = format!("[{length} bytes of {kind}]");
+            self.warnings.text(&dumper.response(
+                response.version(),
+                response.status(),
+                response.headers(),
+                placeholder.as_bytes(),
+            ));
+        }
+        Ok(())
     }
 
     fn failure(&self, what: &str, error: &reqwest::Error, reading_body: bool) -> Failure {
@@ -367,6 +416,15 @@ impl Executor {
         };
         Failure::new(resend, what, cause)
     }
+}
+
+/// True when the request asks for a binary answer (`Accept: …+gzip` or `…+csv`): streamed,
+/// never decoded, never held whole.
+fn asks_binary(headers: &HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.ends_with("+gzip") || accept.ends_with("+csv"))
 }
 
 /// The most a response body may hold after decoding ("Bounded by design").

@@ -10,7 +10,7 @@ use gocompat::utf8::decode_rune;
 
 const MAX_NESTING: usize = 10_000;
 /// The most values a document may hold. Go has no such limit; here decoded values take tens
-/// of bytes each, so a hostile 64 MiB body of `[[],[],…]` would become gigabytes (DECISIONS
+/// of bytes each, so a hostile 64 MiB body of `[[],[],…]` would become gigabytes (README
 /// "Bounded by design"). Real answers hold a few thousand.
 pub const MAX_VALUES: usize = 2_000_000;
 
