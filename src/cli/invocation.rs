@@ -312,6 +312,77 @@ mod tests {
     use crate::config::{ConfigFile, Env};
 
     #[test]
+    fn every_command_parses_its_flags_and_builds_its_request() {
+        let profile = profile(&[]);
+        let mut built = 0;
+        for op in crate::api::operations::all() {
+            let tag = op.tag;
+            let mut argv: Vec<String> = ["api", tag, op.command_name, "--version"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            argv.push(op.default_version().version.to_string());
+            for p in op.parameters() {
+                let value = match (p.kind, p.hex_id) {
+                    (crate::api::operations::ParamType::Bool, _) => "true".to_string(),
+                    (crate::api::operations::ParamType::Int, _) => "3".to_string(),
+                    (_, true) => "0123456789abcdef01234567".to_string(),
+                    _ => format!("v-{}", p.name),
+                };
+                argv.push(format!("--{}={value}", p.name));
+                if p.array {
+                    argv.push(format!("--{}=second", p.name));
+                }
+            }
+            if op.default_format().is_none() {
+                argv.extend(["-o".to_string(), "json".to_string()]);
+            }
+            let args = match parse(&argv, &mut std::io::sink()) {
+                Ok(Invocation::Run(args)) => args,
+                Ok(_) => panic!("{}: not run", op.operation_id),
+                Err(e) => panic!("{}: {e}", op.operation_id),
+            };
+            let command = command_request(args, &profile, &mut std::io::sink())
+                .unwrap_or_else(|e| panic!("{}: {e}", op.operation_id));
+            let format = crate::output::response_format(&command.output);
+            let format = if command.version.response_content_types.contains(&format) {
+                format
+            } else {
+                command.version.response_content_types[0]
+            };
+            let body = op.has_body().then(|| b"{}".to_vec());
+            let request = crate::api::request::convert_to_http_request(
+                "https://cloud.mongodb.com/",
+                &command,
+                format,
+                body,
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", op.operation_id));
+            assert_eq!(
+                request.method().as_str(),
+                op.method.as_str(),
+                "{}",
+                op.operation_id
+            );
+            assert!(!request.url().path().contains('{'), "{}", request.url());
+            for p in op.query_parameters {
+                assert!(
+                    request
+                        .url()
+                        .query()
+                        .unwrap_or_default()
+                        .contains(&format!("{}=", p.name)),
+                    "{} {}",
+                    op.operation_id,
+                    p.name
+                );
+            }
+            built += 1;
+        }
+        assert_eq!(built, 527);
+    }
+
+    #[test]
     fn sunsets_are_midnight_utc() {
         let at = |d: &str| {
             sunset_instant(d)
