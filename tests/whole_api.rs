@@ -362,3 +362,45 @@ fn a_binary_answer_cut_short_leaves_no_file() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn any_post_s_answer_is_kept_when_its_template_misses_a_field() {
+    let (server, sandbox) = open_standin();
+    server.push_response(Canned::json(
+        201,
+        r#"{"username":"u","password":"fake-one-time","databaseName":"admin"}"#,
+    ));
+    let state = sandbox.path("state");
+    let run = sandbox.run_env(
+        &[
+            "api",
+            "databaseUsers",
+            "createDatabaseUser",
+            "--groupId",
+            GROUP,
+            "--version",
+            "2023-01-01",
+            "-o",
+            "{{.pasword}}",
+        ],
+        &[("XDG_STATE_HOME", state.to_str().unwrap())],
+        Stdin::Bytes(b"{}".to_vec()),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout_text(), "<no value>");
+    let mut lines = run.stderr.lines();
+    assert_eq!(
+        lines.next(),
+        Some("warning: the template names fields the response does not have: .pasword")
+    );
+    let saved = lines
+        .next()
+        .and_then(|l| l.strip_prefix("the response was saved to "))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(saved.contains("-createDatabaseUser-"), "{saved}");
+    assert!(
+        std::fs::read_to_string(saved)
+            .unwrap()
+            .contains("fake-one-time")
+    );
+}
