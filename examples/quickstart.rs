@@ -12,6 +12,11 @@ use std::process::{Command, Stdio};
 
 use atlas_standin::{Config, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn};
 
+#[path = "common/cargo_env.rs"]
+mod cargo_env;
+
+use cargo_env::without_target_env;
+
 fn main() {
     let atlas = build_atlas();
     let server = StandIn::start(Config::default()).expect("the stand-in starts on loopback");
@@ -74,34 +79,6 @@ fn build_atlas() -> PathBuf {
     target
         .join(if release { "release" } else { "debug" })
         .join("atlas")
-}
-
-/// Removes from `command` the variables cargo sets for the target it runs (this example), so
-/// that the inner `cargo build` sees the environment the user's own cargo commands see. Left
-/// in, they reach the compiler and build scripts of every crate and change their fingerprints:
-/// ring, rustls, reqwest and `atlas` would recompile each time one switches between this
-/// example and another cargo command. `CARGO`, `CARGO_HOME`, `CARGO_TARGET_DIR` and cargo's
-/// own settings (`CARGO_BUILD_*`, `CARGO_PROFILE_*`, …) are kept.
-fn without_target_env(command: &mut Command) {
-    const SET_FOR_A_RUNNING_TARGET: &[&str] = &[
-        "CARGO_MANIFEST_DIR",
-        "CARGO_MANIFEST_PATH",
-        "CARGO_CRATE_NAME",
-        "CARGO_BIN_NAME",
-        "CARGO_PRIMARY_PACKAGE",
-        "CARGO_TARGET_TMPDIR",
-        "CARGO_RUSTC_CURRENT_DIR",
-        "OUT_DIR",
-    ];
-    for (name, _) in std::env::vars_os() {
-        let Some(name) = name.to_str() else { continue };
-        if SET_FOR_A_RUNNING_TARGET.contains(&name)
-            || name.starts_with("CARGO_PKG_")
-            || name.starts_with("CARGO_BIN_EXE_")
-        {
-            command.env_remove(name);
-        }
-    }
 }
 
 /// Runs one `atlas api programmaticApiKeys …` command, echoing its output; returns stdout.

@@ -11,6 +11,10 @@
 //! reuses what is built instead of rebuilding it. Its first build of a command may still take
 //! a while (another feature set than `cargo test --workspace`'s), hence the long first bound.
 
+#[path = "../examples/common/cargo_env.rs"]
+mod cargo_env;
+
+use cargo_env::without_target_env;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -94,31 +98,6 @@ fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {
         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     })
-}
-
-/// Removes the variables cargo sets for the test binary it runs, so that the inner cargo sees
-/// the environment the user's own cargo commands see (left in, they change the fingerprints
-/// of ring, rustls and others, which would then be rebuilt both here and by the next build).
-fn without_target_env(command: &mut Command) {
-    const SET_FOR_A_RUNNING_TARGET: &[&str] = &[
-        "CARGO_MANIFEST_DIR",
-        "CARGO_MANIFEST_PATH",
-        "CARGO_CRATE_NAME",
-        "CARGO_BIN_NAME",
-        "CARGO_PRIMARY_PACKAGE",
-        "CARGO_TARGET_TMPDIR",
-        "CARGO_RUSTC_CURRENT_DIR",
-        "OUT_DIR",
-    ];
-    for (name, _) in std::env::vars_os() {
-        let Some(name) = name.to_str() else { continue };
-        if SET_FOR_A_RUNNING_TARGET.contains(&name)
-            || name.starts_with("CARGO_PKG_")
-            || name.starts_with("CARGO_BIN_EXE_")
-        {
-            command.env_remove(name);
-        }
-    }
 }
 
 /// The same line with every run of digits as `N` (ports differ from run to run).

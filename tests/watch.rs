@@ -7,23 +7,14 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use atlas_standin::{Auth, Canned, Config, StandIn};
+use atlas_standin::{Canned, StandIn};
 use support::{Sandbox, Stdin};
 
 const GROUP: &str = "b0123456789abcdef012345b";
 
+/// The stand-in taking any request, and a sandbox pointed at it.
 fn open_standin() -> (StandIn, Sandbox) {
-    let server = StandIn::start(Config {
-        auth: Auth::None,
-        ..Config::default()
-    })
-    .unwrap();
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&format!(
-        "[default]\nops_manager_url = '{}'\n",
-        server.url()
-    ));
-    (server, sandbox)
+    support::open_standin("")
 }
 
 fn targets(server: &StandIn) -> Vec<String> {

@@ -7,25 +7,15 @@ mod support;
 
 use std::process::Stdio;
 
-use atlas_standin::{Auth, Canned, Config, StandIn};
+use atlas_standin::{Canned, StandIn};
 use support::{Sandbox, Stdin, wait_bounded};
 
 const GROUP: &str = "b0123456789abcdef012345b";
 const ORG: &str = "a0123456789abcdef012345a";
 
-/// A stand-in that takes any request unsigned and answers `200 {}`; a sandbox pointed at it.
+/// The stand-in taking any request, and a sandbox pointed at it.
 fn open_standin() -> (StandIn, Sandbox) {
-    let server = StandIn::start(Config {
-        auth: Auth::None,
-        ..Config::default()
-    })
-    .unwrap();
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&format!(
-        "[default]\nops_manager_url = '{}'\napi_version = '2023-01-01'\n",
-        server.url()
-    ));
-    (server, sandbox)
+    support::open_standin("api_version = '2023-01-01'\n")
 }
 
 /// Exit 1 with `error` as stderr's last line (version warnings may come before it).

@@ -287,3 +287,20 @@ pub fn path_without_atlas() -> std::ffi::OsString {
         .collect();
     std::env::join_paths(kept).unwrap()
 }
+
+/// A stand-in that takes any request unsigned (scripted answers are pushed by the test), and a
+/// sandbox whose default profile points at it, with `more` lines of profile (say, an
+/// `api_version`).
+pub fn open_standin(more: &str) -> (atlas_standin::StandIn, Sandbox) {
+    let server = atlas_standin::StandIn::start(atlas_standin::Config {
+        auth: atlas_standin::Auth::None,
+        ..atlas_standin::Config::default()
+    })
+    .unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[default]\nops_manager_url = '{}'\n{more}",
+        server.url()
+    ));
+    (server, sandbox)
+}
