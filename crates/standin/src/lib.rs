@@ -15,6 +15,8 @@ mod config;
 mod connection;
 pub mod digest;
 mod fault;
+mod generic;
+mod gzip;
 pub mod http;
 pub mod oauth;
 mod pretty;
@@ -24,6 +26,8 @@ pub mod relay;
 mod routes;
 mod server;
 mod state;
+mod table;
+mod watch;
 
 pub use bomb::{corrupt_gzip, gzip_bomb};
 pub use canned::Canned;
