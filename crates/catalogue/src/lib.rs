@@ -10,8 +10,11 @@ mod derive;
 mod emit;
 mod fixes;
 mod model;
+mod routes;
 
 pub use derive::{flag_description, lower_camel, split_description};
+pub use model::{Version, Watcher};
+pub use routes::{Route, routes};
 
 /// The generated Rust source for the catalogue in `json` (the Go CLI's table as JSON).
 pub fn generate(json: &str) -> Result<String, String> {

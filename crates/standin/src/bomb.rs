@@ -1,8 +1,7 @@
 //! Hostile bodies built without holding what they decode to: a gzip bomb, hand-written as one
 //! fixed-Huffman deflate block of back-references, and a gzip stream that is corrupt.
 
-/// The 10-byte gzip member header: deflate, no flags, no time, unknown OS.
-const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+use crate::gzip::HEADER as GZIP_HEADER;
 
 /// A gzip stream that decodes to `decoded_len` zero bytes, about `decoded_len / 159` bytes
 /// long (1 GiB in 6.8 MB): a literal zero, then back-references of 258 bytes at distance 1

@@ -1,7 +1,9 @@
-//! Loopback stand-in of the MongoDB Atlas Admin API v2 "Programmatic API Keys" endpoints.
+//! Loopback stand-in of the MongoDB Atlas Admin API v2: every route of the `atlas api`
+//! commands.
 //!
-//! [`StandIn::start`] binds `127.0.0.1:<random port>` and serves the 14 operations of the tag
-//! from in-memory state, behind HTTP digest auth as Atlas does it. Tests can script the next
+//! [`StandIn::start`] binds `127.0.0.1:<random port>` and serves, behind HTTP digest auth as
+//! Atlas does it, the 14 Programmatic API Keys operations from in-memory state and every
+//! other route of the Go CLI's command table with plausible answers (`generic`). Tests can script the next
 //! answers ([`StandIn::push_response`], [`StandIn::push_fault`]) and read back every request
 //! seen on the wire ([`StandIn::requests`]). [`relay::Relay`] puts a modelled round-trip time
 //! in front of it, for the benchmark.
@@ -15,6 +17,8 @@ mod config;
 mod connection;
 pub mod digest;
 mod fault;
+mod generic;
+mod gzip;
 pub mod http;
 pub mod oauth;
 mod pretty;
@@ -24,6 +28,8 @@ pub mod relay;
 mod routes;
 mod server;
 mod state;
+mod table;
+mod watch;
 
 pub use bomb::{corrupt_gzip, gzip_bomb};
 pub use canned::Canned;

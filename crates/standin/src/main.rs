@@ -10,8 +10,9 @@ use atlas_standin::{Config, GROUP_ID, NonceRules, ORG_ID, PRIVATE_KEY, PUBLIC_KE
 const USAGE: &str = "usage: atlas-standin [--port N] [--seed] [--nonce-lifetime SECS]";
 
 const HELP: &str = "\
-atlas-standin: a loopback stand-in of the MongoDB Atlas Admin API v2 Programmatic API Keys
-endpoints, for trying every `atlas api programmaticApiKeys` command offline.
+atlas-standin: a loopback stand-in of the MongoDB Atlas Admin API v2, for trying every
+`atlas api` command offline: the Programmatic API Keys with their real behaviour and
+state, every other command with a plausible answer (watched ones settle on the third poll).
 
 usage: atlas-standin [--port N] [--seed] [--nonce-lifetime SECS]
 

@@ -1,5 +1,6 @@
 //! The 14 Programmatic API Keys operations: matching a request to one, checking its headers,
 //! ids and body like Atlas, applying it to the state and rendering the Atlas-shaped answer.
+//! Any other path goes to the rest of the catalogue (`generic`).
 
 use std::sync::Mutex;
 
@@ -144,7 +145,7 @@ impl Reply {
 
 /// Query flags that change every answer.
 #[derive(Debug, Clone, Copy, Default)]
-struct Flags {
+pub struct Flags {
     pretty: bool,
     envelope: bool,
 }
@@ -242,18 +243,29 @@ pub fn handle(ctx: &Ctx<'_>, req: &Recorded) -> Response {
         pretty: is_true(query_value(&query, "pretty")),
         envelope: is_true(query_value(&query, "envelope")),
     };
+    if Route::parse(&req.path).is_none() {
+        return crate::generic::handle(ctx, req, &query, flags);
+    }
     match dispatch(ctx, req, &query) {
-        Ok(reply) => render(reply.status, reply.body, flags, None),
-        Err(error) => render(error.status, Some(error.to_json()), flags, Some(error.code)),
+        Ok(reply) => render(reply.status, reply.body, flags, SUCCESS_CONTENT_TYPE, None),
+        Err(error) => render(
+            error.status,
+            Some(error.to_json()),
+            flags,
+            ERROR_CONTENT_TYPE,
+            Some(error.code),
+        ),
     }
 }
 
-fn render(status: u16, body: Option<Value>, flags: Flags, error_code: Option<&str>) -> Response {
-    let content_type = if status < 400 {
-        SUCCESS_CONTENT_TYPE
-    } else {
-        ERROR_CONTENT_TYPE
-    };
+/// A JSON answer (or none), with `?envelope=true` and `?pretty=true` applied.
+pub fn render(
+    status: u16,
+    body: Option<Value>,
+    flags: Flags,
+    content_type: &str,
+    error_code: Option<&str>,
+) -> Response {
     let (status_out, body) = if flags.envelope {
         let wrapped = match body {
             Some(Value::Object(mut map)) if map.contains_key("results") => {

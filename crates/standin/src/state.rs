@@ -1,9 +1,11 @@
-//! The in-memory Atlas: organization API keys, their access lists and project assignments.
+//! The in-memory Atlas: organization API keys, their access lists and project assignments,
+//! and the resources of other routes that a watched command touched.
 
 use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
+use crate::watch::Watches;
 use crate::{clock, random};
 
 /// One role of a key: on the organization (`org_id`) or on a project (`group_id`).
@@ -123,6 +125,8 @@ pub struct State {
     pub org_id: String,
     pub group_id: String,
     pub keys: Vec<ApiKey>,
+    /// Resources of the other routes that a watched command touched.
+    pub watches: Watches,
 }
 
 impl State {
@@ -131,6 +135,7 @@ impl State {
             org_id: org_id.to_string(),
             group_id: group_id.to_string(),
             keys: Vec::new(),
+            watches: Watches::default(),
         };
         if seed {
             state.keys.push(ApiKey {

@@ -525,7 +525,7 @@ fn atlas_errors() {
         ),
         (
             "GET",
-            "/api/atlas/v2/clusters".into(),
+            "/api/atlas/v2/nowhere".into(),
             &[],
             None,
             404,
