@@ -45,7 +45,13 @@ impl World {
     fn go_cli(&self, name: &str) -> PathBuf {
         let dir = self.folder(name);
         let path = dir.join("atlas");
-        std::fs::write(&path, GO_CLI).unwrap();
+        // Written by a child process (see `two_links_…`: a file this process wrote could be
+        // busy when executed).
+        let draft = dir.join("atlas.draft");
+        std::fs::write(&draft, GO_CLI).unwrap();
+        let copied = Command::new("cp").arg(&draft).arg(&path).status().unwrap();
+        assert!(copied.success());
+        std::fs::remove_file(&draft).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         dir
     }
