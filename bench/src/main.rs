@@ -1,9 +1,9 @@
 //! `atlas-bench`: this project's binary against curl doing the same thing, and against the
 //! build before (`--baseline`, the release binary of an earlier commit), measured in
-//! interleaved rounds (A B C A B C …, after a warm-up) on the loopback stand-in with digest
-//! auth, and through a relay that models a 40 ms round trip. Prints one table of medians and
-//! ratios, then the budgets line by line. The figures never fail it; a command that fails, or
-//! a stand-in that did not see an authorized request, does (exit 1).
+//! interleaved rounds (A B C, B C A, C A B, …, after a warm-up) on the loopback stand-in with
+//! digest auth, and through a relay that models a 40 ms round trip. Prints one table of
+//! medians and ratios, then the budgets line by line. The figures never fail it; a command
+//! that fails, or a stand-in that did not see an authorized request, does (exit 1).
 //!
 //! Every command runs with stdin from `/dev/null`, stdout to `/dev/null` and a scrubbed
 //! environment (a temporary HOME holding the profile). Wall time is taken around spawn and
@@ -207,7 +207,7 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
 #[derive(Clone, Copy, PartialEq)]
 enum Expect {
     /// Any number of requests, the last one authorized.
-    Created,
+    Accepted,
     /// Nothing (help).
     Nothing,
     /// The two canned answers of [`arm_clusters`] taken, the second by an authorized request.
@@ -342,16 +342,21 @@ impl Bench {
         entry: Entry,
     ) -> Result<Paired, String> {
         let create = |program: &Path| self.atlas_create(program, body, base);
-        let atlas = Run::new(create(&self.options.atlas), "atlas", entry, Expect::Created);
+        let atlas = Run::new(
+            create(&self.options.atlas),
+            "atlas",
+            entry,
+            Expect::Accepted,
+        );
         let baseline = (entry == Entry::Cold && base == self.server.local && body == self.key)
             .then_some(self.options.baseline.as_deref())
             .flatten()
-            .map(|before| Run::new(create(before), "the build before", entry, Expect::Created));
+            .map(|before| Run::new(create(before), "the build before", entry, Expect::Accepted));
         let curl = Run::new(
             self.curl_create(body, base),
             "curl",
             Entry::Untouched,
-            Expect::Created,
+            Expect::Accepted,
         );
         self.trio(what, atlas, baseline, curl)
     }
@@ -382,7 +387,7 @@ impl Bench {
         let keys = |tool: &'static str, program: &Path| {
             let mut command = self.scrubbed(program);
             command.args(["api", "programmaticApiKeys", "listOrgApiKeys"]);
-            Run::new(command, tool, Entry::Cold, Expect::Created)
+            Run::new(command, tool, Entry::Cold, Expect::Accepted)
         };
         let mut runs = vec![keys("atlas", &self.options.atlas)];
         if let Some(before) = self.options.baseline.as_deref() {
@@ -393,7 +398,7 @@ impl Bench {
             self.curl_get(&keys_url),
             "curl",
             Entry::Untouched,
-            Expect::Created,
+            Expect::Accepted,
         ));
         let mut clusters = self.scrubbed(&self.options.atlas);
         clusters.args(["api", "clusters", "listClusters", "--groupId", GROUP_ID]);
@@ -448,12 +453,15 @@ impl Bench {
     }
 
     /// Warm-up rounds, then the measured ones, each running every command in turn: one
-    /// column of samples per command.
+    /// column of samples per command. Each round starts one command further on (A B C, B C A,
+    /// C A B, …), so that none always runs first or right after another.
     fn rounds(&mut self, what: &str, runs: &mut [Run]) -> Result<Vec<Vec<Sample>>, String> {
         let mut columns = vec![Vec::new(); runs.len()];
         for i in 0..self.options.warmup + self.options.pairs {
             let measured = i >= self.options.warmup;
-            for (run, column) in runs.iter_mut().zip(&mut columns) {
+            for k in 0..runs.len() {
+                let j = (i + k) % runs.len();
+                let (run, column) = (&mut runs[j], &mut columns[j]);
                 self.prepare(run.entry, &mut run.command)?;
                 let (sample, requests) =
                     self.measure(&mut run.command, what, run.tool, run.expect)?;
@@ -475,7 +483,7 @@ impl Bench {
             Entry::Warm => {
                 if self.primed.is_none_or(|at| at.elapsed() > REPRIME_AFTER) {
                     self.forget_challenges();
-                    self.measure(atlas, "priming a challenge", "atlas", Expect::Created)?;
+                    self.measure(atlas, "priming a challenge", "atlas", Expect::Accepted)?;
                     self.primed = Some(Instant::now());
                 }
             }
@@ -530,7 +538,7 @@ impl Bench {
         }
         let (requests, accepted) = self.server.seen()?;
         let answered = match expect {
-            Expect::Created => accepted,
+            Expect::Accepted => accepted,
             Expect::Clusters => accepted && requests == 2,
             Expect::Nothing => true,
         };
