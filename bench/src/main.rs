@@ -91,7 +91,7 @@ impl Options {
         let mut warmup = 3;
         let mut profile = "release".to_string();
         let mut baseline = None;
-        let mut baseline_name = "before".to_string();
+        let mut baseline_name = "not given".to_string();
         let mut it = args.into_iter();
         while let Some(arg) = it.next() {
             let mut value = || it.next().ok_or(format!("{arg} needs a value"));
@@ -822,9 +822,12 @@ impl Bench {
 
     /// The budget of the whole catalogue: as small and as fast as the build before.
     fn catalogue_budget(&self, report: &Report) {
-        let before = &self.options.baseline_name;
+        let before = match self.options.baseline {
+            Some(_) => format!("against the build before ({})", self.options.baseline_name),
+            None => "no build before given (--baseline)".to_string(),
+        };
         println!(
-            "budget of the whole catalogue, against the build before ({before}){}:",
+            "budget of the whole catalogue, {before}{}:",
             if self.judged() { "" } else { ", not judged" }
         );
         println!(
