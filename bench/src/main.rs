@@ -1,8 +1,9 @@
-//! `atlas-bench`: this project's binary against curl doing the same thing, measured in pairs
-//! (A B A B …, after a warm-up) on the loopback stand-in with digest auth, and through a relay
-//! that models a 40 ms round trip. Prints one table of medians and atlas/curl ratios, then the
-//! budget of issue 12 line by line. The figures never fail it; a command that fails, or a
-//! stand-in that did not see an authorized request, does (exit 1).
+//! `atlas-bench`: this project's binary against curl doing the same thing, and against the
+//! build before (`--baseline`, the release binary of an earlier commit), measured in
+//! interleaved rounds (A B C, B C A, C A B, …, after a warm-up) on the loopback stand-in with
+//! digest auth, and through a relay that models a 40 ms round trip. Prints one table of
+//! medians and ratios, then the budgets line by line. The figures never fail it; a command
+//! that fails, or a stand-in that did not see an authorized request, does (exit 1).
 //!
 //! Every command runs with stdin from `/dev/null`, stdout to `/dev/null` and a scrubbed
 //! environment (a temporary HOME holding the profile). Wall time is taken around spawn and
@@ -12,16 +13,31 @@
 //! parent's peak as the child's.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use atlas_standin::relay::Relay;
-use atlas_standin::{Config, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn, VERSIONED_JSON};
+use atlas_standin::{
+    Canned, Config, GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn, VERSIONED_JSON,
+};
 
-const USAGE: &str =
-    "usage: atlas-bench --atlas PATH [--pairs N] [--warmup N] [--curl PATH] [--profile NAME]";
+const USAGE: &str = "usage: atlas-bench --atlas PATH [--pairs N] [--warmup N] [--curl PATH] \
+     [--profile NAME] [--baseline PATH [--baseline-commit NAME]]";
+
+/// The page `clusters listClusters` gets (the canned answer: see [`arm_clusters`]), as small as
+/// the stand-in's empty page of API keys that `listOrgApiKeys` gets.
+const CLUSTERS_PAGE: &str = r#"{"links":[],"results":[],"totalCount":0}"#;
+
+/// Within noise of the build before: the median of the rounds' new/before time ratios is at
+/// most this, or the two medians are less than [`NOISE_MS`] apart.
+const NOISE_RATIO: f64 = 1.05;
+const NOISE_MS: f64 = 0.3;
+
+/// The budget of the whole catalogue for the stripped executable and a create's peak RSS.
+const CATALOGUE_MB: f64 = 8.0;
 
 /// The modelled distance: 20 ms each way.
 const ONE_WAY: Duration = Duration::from_millis(20);
@@ -61,6 +77,10 @@ struct Options {
     warmup: usize,
     /// The cargo profile `atlas` was built with: the budget is for `release`.
     profile: String,
+    /// The build before, measured beside `atlas` where it can do the same thing.
+    baseline: Option<PathBuf>,
+    /// What the table calls the build before (its commit).
+    baseline_name: String,
 }
 
 impl Options {
@@ -70,6 +90,8 @@ impl Options {
         let mut pairs = 20;
         let mut warmup = 3;
         let mut profile = "release".to_string();
+        let mut baseline = None;
+        let mut baseline_name = "not given".to_string();
         let mut it = args.into_iter();
         while let Some(arg) = it.next() {
             let mut value = || it.next().ok_or(format!("{arg} needs a value"));
@@ -79,6 +101,8 @@ impl Options {
                 "--pairs" => pairs = number(&value()?)?,
                 "--warmup" => warmup = number(&value()?)?,
                 "--profile" => profile = value()?,
+                "--baseline" => baseline = Some(PathBuf::from(value()?)),
+                "--baseline-commit" => baseline_name = value()?,
                 other => return Err(format!("unknown argument: {other}")),
             }
         }
@@ -86,13 +110,17 @@ impl Options {
         if pairs == 0 {
             return Err("--pairs must be at least 1".into());
         }
+        let canonical = |path: PathBuf| {
+            std::fs::canonicalize(&path).map_err(|e| format!("{}: {e}", path.display()))
+        };
         Ok(Options {
-            atlas: std::fs::canonicalize(&atlas)
-                .map_err(|e| format!("{}: {e}", atlas.display()))?,
+            atlas: canonical(atlas)?,
             curl,
             pairs,
             warmup,
             profile,
+            baseline: baseline.map(canonical).transpose()?,
+            baseline_name,
         })
     }
 }
@@ -108,33 +136,61 @@ struct Sample {
     rss_kib: u64,
 }
 
-/// The samples of both tools in one case.
+/// The samples of the tools in one case, a column each, one sample per round (`baseline` is
+/// empty where the build before was not measured).
 struct Paired {
     atlas: Vec<Sample>,
+    baseline: Vec<Sample>,
     curl: Vec<Sample>,
 }
 
 impl Paired {
     fn wall(&self) -> (f64, f64) {
-        let ms = |s: &[Sample]| median(s.iter().map(|s| s.wall.as_secs_f64() * 1000.0));
-        (ms(&self.atlas), ms(&self.curl))
+        (wall_ms(&self.atlas), wall_ms(&self.curl))
     }
 
-    /// The median of the pairs' atlas/curl time ratios: each pair ran back to back, so a
+    /// The median of the rounds' atlas/curl time ratios: each round ran back to back, so a
     /// moment of load on the machine weighs on both halves of it.
     fn ratio(&self) -> f64 {
-        median(
-            self.atlas
-                .iter()
-                .zip(&self.curl)
-                .map(|(a, c)| a.wall.as_secs_f64() / c.wall.as_secs_f64()),
-        )
+        paired_ratio(&self.atlas, &self.curl)
     }
 
     fn rss_mb(&self) -> (f64, f64) {
-        let mb = |s: &[Sample]| median(s.iter().map(|s| s.rss_kib as f64 * 1024.0 / 1e6));
-        (mb(&self.atlas), mb(&self.curl))
+        (rss_mb(&self.atlas), rss_mb(&self.curl))
     }
+
+    /// The build before: its median time, and the median of the rounds' atlas/before ratios.
+    fn against_baseline(&self) -> Option<(f64, f64)> {
+        (!self.baseline.is_empty()).then(|| {
+            (
+                wall_ms(&self.baseline),
+                paired_ratio(&self.atlas, &self.baseline),
+            )
+        })
+    }
+
+    /// Whether atlas is no slower than the build before, within noise (see [`NOISE_RATIO`]).
+    fn no_slower(&self) -> Option<bool> {
+        let (before, ratio) = self.against_baseline()?;
+        Some(ratio <= NOISE_RATIO || wall_ms(&self.atlas) - before < NOISE_MS)
+    }
+}
+
+fn wall_ms(samples: &[Sample]) -> f64 {
+    median(samples.iter().map(|s| s.wall.as_secs_f64() * 1000.0))
+}
+
+fn rss_mb(samples: &[Sample]) -> f64 {
+    median(samples.iter().map(|s| s.rss_kib as f64 * 1024.0 / 1e6))
+}
+
+/// The median of the rounds' `a`/`b` time ratios.
+fn paired_ratio(a: &[Sample], b: &[Sample]) -> f64 {
+    median(
+        a.iter()
+            .zip(b)
+            .map(|(a, b)| a.wall.as_secs_f64() / b.wall.as_secs_f64()),
+    )
 }
 
 fn median(values: impl Iterator<Item = f64>) -> f64 {
@@ -147,13 +203,35 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// What the stand-in should have seen from one create.
+/// What the stand-in should have seen from one command.
 #[derive(Clone, Copy, PartialEq)]
 enum Expect {
     /// Any number of requests, the last one authorized.
-    Created,
+    Accepted,
     /// Nothing (help).
     Nothing,
+    /// The two canned answers of [`arm_clusters`] taken, the second by an authorized request.
+    Clusters,
+}
+
+/// One command of a round, and how it is prepared and checked.
+struct Run {
+    command: Command,
+    /// Who runs it, for messages: atlas, the build before, or curl.
+    tool: &'static str,
+    entry: Entry,
+    expect: Expect,
+}
+
+impl Run {
+    fn new(command: Command, tool: &'static str, entry: Entry, expect: Expect) -> Run {
+        Run {
+            command,
+            tool,
+            entry,
+            expect,
+        }
+    }
 }
 
 /// How the remembered challenge is prepared before one of our runs.
@@ -221,6 +299,9 @@ impl Bench {
         let local = self.server.local.clone();
         let far = self.server.far.clone();
         let key = self.key.clone();
+        // First, while the organization has no API keys: its list is an empty page, as the
+        // canned list of clusters is.
+        let (list, clusters) = self.lists()?;
         let first = self.creates("create, first call", &key, &local, Entry::Cold)?;
         let repeat = self.creates("create, repeat call", &key, &local, Entry::Warm)?;
         let help = self.help()?;
@@ -237,6 +318,8 @@ impl Bench {
         let far_repeat = self.creates("create, repeat call, 40 ms", &key, &far, Entry::Warm)?;
         let sizes = self.sizes();
         self.print(Report {
+            list,
+            clusters,
             first,
             repeat,
             help,
@@ -249,7 +332,8 @@ impl Bench {
         Ok(())
     }
 
-    /// The pairs of one create case.
+    /// The rounds of one create case; the build before takes part in a first call on
+    /// loopback with the small body.
     fn creates(
         &mut self,
         what: &str,
@@ -257,46 +341,139 @@ impl Bench {
         base: &str,
         entry: Entry,
     ) -> Result<Paired, String> {
-        let atlas = self.atlas_create(body, base);
-        let curl = self.curl_create(body, base);
-        self.pairs(what, (atlas, entry), curl, Expect::Created)
+        let create = |program: &Path| self.atlas_create(program, body, base);
+        let atlas = Run::new(
+            create(&self.options.atlas),
+            "atlas",
+            entry,
+            Expect::Accepted,
+        );
+        let baseline = (entry == Entry::Cold && base == self.server.local && body == self.key)
+            .then_some(self.options.baseline.as_deref())
+            .flatten()
+            .map(|before| Run::new(create(before), "the build before", entry, Expect::Accepted));
+        let curl = Run::new(
+            self.curl_create(body, base),
+            "curl",
+            Entry::Untouched,
+            Expect::Accepted,
+        );
+        self.trio(what, atlas, baseline, curl)
     }
 
     fn help(&mut self) -> Result<Paired, String> {
-        let mut atlas = self.scrubbed(&self.options.atlas);
-        atlas.args(["api", "programmaticApiKeys", "createOrgApiKey", "--help"]);
+        const HELP: [&str; 4] = ["api", "programmaticApiKeys", "createOrgApiKey", "--help"];
+        let help = |tool: &'static str, program: &Path| {
+            let mut command = self.scrubbed(program);
+            command.args(HELP);
+            Run::new(command, tool, Entry::Untouched, Expect::Nothing)
+        };
+        let atlas = help("atlas", &self.options.atlas);
+        let baseline = self
+            .options
+            .baseline
+            .as_deref()
+            .map(|b| help("the build before", b));
         let mut curl = self.scrubbed(&self.options.curl);
         curl.arg("--help");
-        self.pairs("--help", (atlas, Entry::Untouched), curl, Expect::Nothing)
+        let curl = Run::new(curl, "curl", Entry::Untouched, Expect::Nothing);
+        self.trio("--help", atlas, baseline, curl)
     }
 
-    /// Warm-up pairs, then the measured ones, each A (atlas) then B (curl).
-    fn pairs(
+    /// First calls of `listOrgApiKeys` (atlas, the build before, curl) and `clusters
+    /// listClusters` (atlas, curl) in the same rounds, so that the list of clusters is paired
+    /// with the build before's list of keys.
+    fn lists(&mut self) -> Result<(Paired, Paired), String> {
+        let keys = |tool: &'static str, program: &Path| {
+            let mut command = self.scrubbed(program);
+            command.args(["api", "programmaticApiKeys", "listOrgApiKeys"]);
+            Run::new(command, tool, Entry::Cold, Expect::Accepted)
+        };
+        let mut runs = vec![keys("atlas", &self.options.atlas)];
+        if let Some(before) = self.options.baseline.as_deref() {
+            runs.push(keys("the build before", before));
+        }
+        let keys_url = format!("{}/api/atlas/v2/orgs/{ORG_ID}/apiKeys", self.server.local);
+        runs.push(Run::new(
+            self.curl_get(&keys_url),
+            "curl",
+            Entry::Untouched,
+            Expect::Accepted,
+        ));
+        let mut clusters = self.scrubbed(&self.options.atlas);
+        clusters.args(["api", "clusters", "listClusters", "--groupId", GROUP_ID]);
+        runs.push(Run::new(clusters, "atlas", Entry::Cold, Expect::Clusters));
+        let clusters_url = format!(
+            "{}/api/atlas/v2/groups/{GROUP_ID}/clusters",
+            self.server.local
+        );
+        let curl = self.curl_get(&clusters_url);
+        runs.push(Run::new(curl, "curl", Entry::Untouched, Expect::Clusters));
+
+        let mut columns = self.rounds("list", &mut runs)?;
+        let baseline = match self.options.baseline {
+            Some(_) => columns.remove(1),
+            None => Vec::new(),
+        };
+        let [atlas, curl, clusters_atlas, clusters_curl] =
+            <[Vec<Sample>; 4]>::try_from(columns).map_err(|_| "four columns")?;
+        let list = Paired {
+            atlas,
+            baseline: baseline.clone(),
+            curl,
+        };
+        let clusters = Paired {
+            atlas: clusters_atlas,
+            baseline,
+            curl: clusters_curl,
+        };
+        Ok((list, clusters))
+    }
+
+    /// The rounds of atlas, the build before (when given) and curl.
+    fn trio(
         &mut self,
         what: &str,
-        (mut atlas, entry): (Command, Entry),
-        mut curl: Command,
-        expect: Expect,
+        atlas: Run,
+        baseline: Option<Run>,
+        curl: Run,
     ) -> Result<Paired, String> {
-        let mut paired = Paired {
-            atlas: Vec::new(),
-            curl: Vec::new(),
-        };
-        let warm_repeat = entry == Entry::Warm;
+        let with_baseline = baseline.is_some();
+        let mut runs: Vec<Run> = [Some(atlas), baseline, Some(curl)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut columns = self.rounds(what, &mut runs)?.into_iter();
+        let mut next = || columns.next().unwrap_or_default();
+        Ok(Paired {
+            atlas: next(),
+            baseline: if with_baseline { next() } else { Vec::new() },
+            curl: next(),
+        })
+    }
+
+    /// Warm-up rounds, then the measured ones, each running every command in turn: one
+    /// column of samples per command. Each round starts one command further on (A B C, B C A,
+    /// C A B, …), so that none always runs first or right after another.
+    fn rounds(&mut self, what: &str, runs: &mut [Run]) -> Result<Vec<Vec<Sample>>, String> {
+        let mut columns = vec![Vec::new(); runs.len()];
         for i in 0..self.options.warmup + self.options.pairs {
             let measured = i >= self.options.warmup;
-            self.prepare(entry, &mut atlas)?;
-            let a = self.measure(&mut atlas, what, "atlas", expect)?;
-            let b = self.measure(&mut curl, what, "curl", expect)?;
-            if measured {
-                if warm_repeat {
-                    self.repeat_requests.push(a.1);
+            for k in 0..runs.len() {
+                let j = (i + k) % runs.len();
+                let (run, column) = (&mut runs[j], &mut columns[j]);
+                self.prepare(run.entry, &mut run.command)?;
+                let (sample, requests) =
+                    self.measure(&mut run.command, what, run.tool, run.expect)?;
+                if measured {
+                    if run.entry == Entry::Warm {
+                        self.repeat_requests.push(requests);
+                    }
+                    column.push(sample);
                 }
-                paired.atlas.push(a.0);
-                paired.curl.push(b.0);
             }
         }
-        Ok(paired)
+        Ok(columns)
     }
 
     fn prepare(&mut self, entry: Entry, atlas: &mut Command) -> Result<(), String> {
@@ -306,7 +483,7 @@ impl Bench {
             Entry::Warm => {
                 if self.primed.is_none_or(|at| at.elapsed() > REPRIME_AFTER) {
                     self.forget_challenges();
-                    self.measure(atlas, "priming a challenge", "atlas", Expect::Created)?;
+                    self.measure(atlas, "priming a challenge", "atlas", Expect::Accepted)?;
                     self.primed = Some(Instant::now());
                 }
             }
@@ -335,6 +512,9 @@ impl Bench {
         expect: Expect,
     ) -> Result<(Sample, usize), String> {
         self.server.reset()?;
+        if expect == Expect::Clusters {
+            self.server.arm_clusters()?;
+        }
         let errors = self.work.join("stderr");
         let stderr = File::create(&errors).map_err(|e| e.to_string())?;
         command
@@ -357,7 +537,12 @@ impl Bench {
             ));
         }
         let (requests, accepted) = self.server.seen()?;
-        if expect == Expect::Created && !accepted {
+        let answered = match expect {
+            Expect::Accepted => accepted,
+            Expect::Clusters => accepted && requests == 2,
+            Expect::Nothing => true,
+        };
+        if !answered {
             return Err(format!(
                 "{what}: {tool} made {requests} requests, the last one not accepted: {}",
                 said.trim()
@@ -382,8 +567,8 @@ impl Bench {
         command
     }
 
-    fn atlas_create(&self, body: &Path, base: &str) -> Command {
-        let mut command = self.scrubbed(&self.options.atlas);
+    fn atlas_create(&self, program: &Path, body: &Path, base: &str) -> Command {
+        let mut command = self.scrubbed(program);
         command
             .args(["api", "programmaticApiKeys", "createOrgApiKey", "--file"])
             .arg(body)
@@ -410,6 +595,17 @@ impl Bench {
         command
     }
 
+    /// The equivalent curl of a GET: digest, the same Accept header.
+    fn curl_get(&self, url: &str) -> Command {
+        let mut command = self.scrubbed(&self.options.curl);
+        command
+            .args(["-s", "--digest", "-u"])
+            .arg(format!("{PUBLIC_KEY}:{PRIVATE_KEY}"))
+            .args(["-H", &format!("Accept: {VERSIONED_JSON}")])
+            .arg(url);
+        command
+    }
+
     /// A create body of exactly `mb` × 10^6 bytes (a long unknown field, which both the
     /// check before sending and the stand-in accept).
     /// Written a piece at a time, so that this process stays small (see [`reset_peak_rss`]).
@@ -433,52 +629,93 @@ impl Bench {
         Ok(path)
     }
 
-    /// (atlas, curl) in bytes: the executable stripped, and with its shared libraries.
+    /// In bytes: each executable stripped, and with its shared libraries.
     fn sizes(&self) -> Sizes {
         let atlas = stripped_size(&self.options.atlas, &self.work);
         let curl_path = which(&self.options.curl);
         let curl = curl_path.as_deref().map(file_size).unwrap_or(0);
+        let baseline = self.options.baseline.as_deref();
+        let baseline_size = baseline.map(|b| stripped_size(b, &self.work));
         Sizes {
             atlas,
             curl,
+            baseline: baseline_size,
             atlas_with_libraries: atlas + libraries_size(&self.options.atlas),
             curl_with_libraries: curl + curl_path.as_deref().map(libraries_size).unwrap_or(0),
+            baseline_with_libraries: baseline
+                .zip(baseline_size)
+                .map(|(b, s)| s + libraries_size(b)),
         }
     }
 
     fn print(&self, report: Report) {
-        let (atlas_version, curl_version) = (
-            self.version_line(&self.options.atlas),
-            self.version_line(&self.options.curl),
-        );
+        let o = &self.options;
         println!(
-            "atlas-bench: {} pairs after {} warm-up pairs each, {:.0} s in all",
-            self.options.pairs,
-            self.options.warmup,
+            "atlas-bench: {} rounds after {} warm-up rounds each, {:.0} s in all",
+            o.pairs,
+            o.warmup,
             report.took.as_secs_f64()
         );
         println!(
-            "  atlas: {} ({atlas_version}, {} build)",
-            self.options.atlas.display(),
-            self.options.profile
+            "  atlas: {} ({}, {} build)",
+            o.atlas.display(),
+            self.version_line(&o.atlas),
+            o.profile
         );
-        println!("  curl:  {curl_version}");
+        if let Some(before) = &o.baseline {
+            println!(
+                "  the build before ({}): {} (release build)",
+                o.baseline_name,
+                before.display()
+            );
+        }
+        println!("  curl:  {}", self.version_line(&o.curl));
         println!("  {}", machine());
         println!(
             "  a peak RSS figure is never below this driver's own RSS at spawn (at most {:.1} MB)",
             self.floor_kib.get() as f64 * 1024.0 / 1e6
         );
-        println!("  figures are medians; a time's atlas/curl is the median of the pairs' ratios");
+        println!(
+            "  figures are medians; a time's ratio is the median of the rounds' ratios, a size's \
+             the ratio of the medians"
+        );
         println!();
-        println!("| what | atlas | curl | atlas/curl |");
-        println!("|---|---:|---:|---:|");
+        self.table(&report);
+        println!();
+        self.budget(&report);
+        println!();
+        self.catalogue_budget(&report);
+    }
+
+    fn table(&self, report: &Report) {
+        let before = &self.options.baseline_name;
+        println!("| what | atlas | curl | atlas/curl | before ({before}) | atlas/before |");
+        println!("|---|---:|---:|---:|---:|---:|");
         let time_row = |what: &str, p: &Paired| {
             let (a, c) = p.wall();
-            println!("| {what} | {a:.1} ms | {c:.1} ms | {:.2} |", p.ratio());
+            let before = match p.against_baseline() {
+                Some((b, ratio)) => format!("{b:.1} ms | {ratio:.2}"),
+                None => " | ".to_string(),
+            };
+            println!(
+                "| {what} | {a:.1} ms | {c:.1} ms | {:.2} | {before} |",
+                p.ratio()
+            );
         };
         let rss_row = |what: &str, p: &Paired| {
             let (a, c) = p.rss_mb();
-            println!("| {what} | {a:.1} MB | {c:.1} MB | {:.2} |", a / c);
+            let before = match p.baseline.is_empty() {
+                false => format!(
+                    "{:.1} MB | {:.2}",
+                    rss_mb(&p.baseline),
+                    a / rss_mb(&p.baseline)
+                ),
+                true => " | ".to_string(),
+            };
+            println!(
+                "| {what} | {a:.1} MB | {c:.1} MB | {:.2} | {before} |",
+                a / c
+            );
         };
         time_row(
             "create, first call (no remembered challenge), loopback",
@@ -488,6 +725,11 @@ impl Bench {
         time_row("create, first call, 40 ms RTT relay", &report.far_first);
         time_row("create, repeat call, 40 ms RTT relay", &report.far_repeat);
         time_row("`createOrgApiKey --help` / `curl --help`", &report.help);
+        time_row("`listOrgApiKeys`, first call, loopback", &report.list);
+        time_row(
+            "`clusters listClusters`, first call, loopback (before: `listOrgApiKeys`)",
+            &report.clusters,
+        );
         rss_row("peak RSS, create", &report.first);
         rss_row("peak RSS, `--help`", &report.help);
         for (mb, first, repeat) in &report.bodies {
@@ -496,43 +738,55 @@ impl Bench {
             rss_row(&format!("peak RSS, {mb} MB body, first call"), first);
         }
         let s = &report.sizes;
-        let mb = |bytes: u64| bytes as f64 / 1e6;
-        println!(
-            "| executable, stripped | {:.1} MB | {:.2} MB | {:.1} |",
-            mb(s.atlas),
-            mb(s.curl),
-            s.atlas as f64 / s.curl as f64
-        );
-        println!(
-            "| with its shared libraries (ldd) | {:.1} MB | {:.1} MB | {:.2} |",
-            mb(s.atlas_with_libraries),
-            mb(s.curl_with_libraries),
-            s.atlas_with_libraries as f64 / s.curl_with_libraries as f64
+        let size_row = |what: &str, atlas: u64, curl: u64, before: Option<u64>| {
+            let before = match before {
+                Some(b) => format!("{:.1} MB | {:.2}", mb(b), atlas as f64 / b as f64),
+                None => " | ".to_string(),
+            };
+            println!(
+                "| {what} | {:.1} MB | {:.2} MB | {:.2} | {before} |",
+                mb(atlas),
+                mb(curl),
+                atlas as f64 / curl as f64
+            );
+        };
+        size_row("executable, stripped", s.atlas, s.curl, s.baseline);
+        size_row(
+            "with its shared libraries (ldd)",
+            s.atlas_with_libraries,
+            s.curl_with_libraries,
+            s.baseline_with_libraries,
         );
         let one = self.repeat_requests.iter().filter(|&&n| n == 1).count();
         println!(
-            "| requests per create: first / repeat | 2 / {} | 2 / 2 | |",
+            "| requests per create: first / repeat | 2 / {} | 2 / 2 | | | |",
             if one == self.repeat_requests.len() {
                 "1".to_string()
             } else {
                 format!("1 in {one} of {} runs", self.repeat_requests.len())
             }
         );
-        println!();
-        match self.options.profile.as_str() {
-            "release" => println!("budget (issue 12):"),
-            other => println!(
-                "budget (issue 12), for the release build: these figures of a {other} build are not judged"
+    }
+
+    fn judged(&self) -> bool {
+        self.options.profile == "release"
+    }
+
+    /// The budget of issue 12 (against curl, and absolute).
+    fn budget(&self, report: &Report) {
+        match self.judged() {
+            true => println!("budget (issue 12):"),
+            false => println!(
+                "budget (issue 12), for the release build: these figures of a {} build are not judged",
+                self.options.profile
             ),
         }
-        let line = |what: String, holds: bool| {
-            println!("  {what}: {}", if holds { "holds" } else { "FAILS" });
-        };
         let ratio = Paired::ratio;
         line(
             format!("first create <= 0.4 x curl: {:.2}", ratio(&report.first)),
             ratio(&report.first) <= 0.4,
         );
+        let one = self.repeat_requests.iter().filter(|&&n| n == 1).count();
         line(
             format!(
                 "repeat create makes one request: {one} of {} runs",
@@ -554,10 +808,8 @@ impl Bench {
             format!("peak RSS of a create <= 12 MB: {rss:.1} MB"),
             rss <= 12.0,
         );
-        line(
-            format!("executable <= 8 MB: {:.1} MB", mb(s.atlas)),
-            mb(s.atlas) <= 8.0,
-        );
+        let size = mb(report.sizes.atlas);
+        line(format!("executable <= 8 MB: {size:.1} MB"), size <= 8.0);
         for (n, first, repeat) in &report.bodies {
             let rss = first.rss_mb().0.max(repeat.rss_mb().0);
             let limit = 2.5 * *n as f64 + 12.0;
@@ -566,6 +818,48 @@ impl Bench {
                 rss <= limit,
             );
         }
+    }
+
+    /// The budget of the whole catalogue: as small and as fast as the build before.
+    fn catalogue_budget(&self, report: &Report) {
+        let before = match self.options.baseline {
+            Some(_) => format!("against the build before ({})", self.options.baseline_name),
+            None => "no build before given (--baseline)".to_string(),
+        };
+        println!(
+            "budget of the whole catalogue, {before}{}:",
+            if self.judged() { "" } else { ", not judged" }
+        );
+        println!(
+            "  (no slower: the median of the rounds' atlas/before ratios <= {NOISE_RATIO}, or \
+             the medians less than {NOISE_MS} ms apart)"
+        );
+        let size = mb(report.sizes.atlas);
+        line(
+            format!("executable, stripped <= {CATALOGUE_MB} MB: {size:.1} MB"),
+            size <= CATALOGUE_MB,
+        );
+        let rss = report.first.rss_mb().0;
+        line(
+            format!("peak RSS of a create <= {CATALOGUE_MB} MB: {rss:.1} MB"),
+            rss <= CATALOGUE_MB,
+        );
+        let slower = |what: &str, p: &Paired| match (p.against_baseline(), p.no_slower()) {
+            (Some((b, ratio)), Some(holds)) => line(
+                format!(
+                    "{what} no slower than before: {:.1} ms against {b:.1} ms, {ratio:.2}",
+                    p.wall().0
+                ),
+                holds,
+            ),
+            _ => println!("  {what} no slower than before: not measured (no --baseline)"),
+        };
+        slower("`createOrgApiKey --help`", &report.help);
+        slower("first create", &report.first);
+        slower(
+            "`clusters listClusters` (before: `listOrgApiKeys`)",
+            &report.clusters,
+        );
     }
 
     fn version_line(&self, program: &Path) -> String {
@@ -634,6 +928,14 @@ impl Server {
         self.ask("reset").map(drop)
     }
 
+    /// Queues the answers of one `clusters listClusters` call (see [`arm_clusters`]).
+    fn arm_clusters(&mut self) -> Result<(), String> {
+        match self.ask("clusters")?.as_str() {
+            "ok" => Ok(()),
+            other => Err(format!("cannot queue the list of clusters: {other}")),
+        }
+    }
+
     /// How many requests arrived since the reset, and whether the last one was accepted.
     fn seen(&mut self) -> Result<(usize, bool), String> {
         let answer = self.ask("seen")?;
@@ -654,7 +956,8 @@ impl Drop for Server {
 }
 
 /// `--serve`: the stand-in (digest auth, bodies up to 256 MiB, not recorded) and the relay in
-/// front of it; prints both URLs, then answers `reset` and `seen` on stdin until it closes.
+/// front of it; prints both URLs, then answers `reset`, `seen` and `clusters` on stdin until
+/// it closes.
 fn serve() {
     let server = match StandIn::start(Config {
         record_bodies: false,
@@ -689,6 +992,10 @@ fn serve() {
                 let accepted = requests.last().is_some_and(|r| r.authorized);
                 format!("{} {}", requests.len(), u8::from(accepted))
             }
+            "clusters" => match arm_clusters(&server) {
+                Ok(()) => "ok".to_string(),
+                Err(e) => format!("error: {e}"),
+            },
             other => format!("unknown question {other:?}"),
         };
         if writeln!(out, "{answer}")
@@ -700,7 +1007,43 @@ fn serve() {
     }
 }
 
+/// Queues on the stand-in the two answers of a first `clusters listClusters` call, a route it
+/// does not serve (it answers the API keys' routes; serving every route is another piece of
+/// work): the digest challenge a real unauthenticated request just got, so that its nonce is
+/// one the stand-in issued and checks, then [`CLUSTERS_PAGE`]. The stand-in answers the next
+/// requests with them whatever their route, after checking their credentials as usual.
+fn arm_clusters(server: &StandIn) -> Result<(), String> {
+    let text = |e: std::io::Error| e.to_string();
+    let mut stream = TcpStream::connect(server.addr()).map_err(text)?;
+    write!(
+        stream,
+        "GET /api/atlas/v2/groups/{GROUP_ID}/clusters HTTP/1.1\r\nHost: {}\r\n\
+         Connection: close\r\n\r\n",
+        server.addr()
+    )
+    .map_err(text)?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).map_err(text)?;
+    let mut challenge = Canned::parse_snaphost(&answer)?;
+    if challenge.status != 401 {
+        return Err(format!(
+            "the stand-in answered {} without credentials",
+            challenge.status
+        ));
+    }
+    // The measured tool's connection stays open, as after any challenge.
+    challenge
+        .headers
+        .retain(|(name, _)| !name.eq_ignore_ascii_case("connection"));
+    server.clear_requests();
+    server.push_response(challenge);
+    server.push_response(Canned::json(200, CLUSTERS_PAGE));
+    Ok(())
+}
+
 struct Report {
+    list: Paired,
+    clusters: Paired,
     first: Paired,
     repeat: Paired,
     help: Paired,
@@ -715,8 +1058,10 @@ struct Report {
 struct Sizes {
     atlas: u64,
     curl: u64,
+    baseline: Option<u64>,
     atlas_with_libraries: u64,
     curl_with_libraries: u64,
+    baseline_with_libraries: Option<u64>,
 }
 
 /// Resets this process's peak RSS to its current RSS (Linux 4.0+). A child started with
@@ -760,6 +1105,16 @@ fn machine() -> String {
         .map(|d| d.trim().to_string())
         .unwrap_or_default();
     format!("{date}, nproc {cpus}, {model}")
+}
+
+/// One budget line.
+fn line(what: String, holds: bool) {
+    println!("  {what}: {}", if holds { "holds" } else { "FAILS" });
+}
+
+/// Bytes in MB (10^6).
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
 }
 
 fn file_size(path: &Path) -> u64 {
