@@ -13,23 +13,16 @@
 //! parent's peak as the child's.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use atlas_standin::relay::Relay;
-use atlas_standin::{
-    Canned, Config, GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn, VERSIONED_JSON,
-};
+use atlas_standin::{Config, GROUP_ID, ORG_ID, PRIVATE_KEY, PUBLIC_KEY, StandIn, VERSIONED_JSON};
 
 const USAGE: &str = "usage: atlas-bench --atlas PATH [--pairs N] [--warmup N] [--curl PATH] \
      [--profile NAME] [--baseline PATH [--baseline-commit NAME]]";
-
-/// The page `clusters listClusters` gets (the canned answer: see [`arm_clusters`]), as small as
-/// the stand-in's empty page of API keys that `listOrgApiKeys` gets.
-const CLUSTERS_PAGE: &str = r#"{"links":[],"results":[],"totalCount":0}"#;
 
 /// Within noise of the build before: the median of the rounds' new/before time ratios is at
 /// most this, or the two medians are less than [`NOISE_MS`] apart.
@@ -210,8 +203,8 @@ enum Expect {
     Accepted,
     /// Nothing (help).
     Nothing,
-    /// The two canned answers of [`arm_clusters`] taken, the second by an authorized request.
-    Clusters,
+    /// A first call: two requests (the challenge, then the answer), the second authorized.
+    FirstCall,
 }
 
 /// One command of a round, and how it is prepared and checked.
@@ -300,7 +293,7 @@ impl Bench {
         let far = self.server.far.clone();
         let key = self.key.clone();
         // First, while the organization has no API keys: its list is an empty page, as the
-        // canned list of clusters is.
+        // stand-in's list of clusters (a list operation of the catalogue) is.
         let (list, clusters) = self.lists()?;
         let first = self.creates("create, first call", &key, &local, Entry::Cold)?;
         let repeat = self.creates("create, repeat call", &key, &local, Entry::Warm)?;
@@ -402,13 +395,13 @@ impl Bench {
         ));
         let mut clusters = self.scrubbed(&self.options.atlas);
         clusters.args(["api", "clusters", "listClusters", "--groupId", GROUP_ID]);
-        runs.push(Run::new(clusters, "atlas", Entry::Cold, Expect::Clusters));
+        runs.push(Run::new(clusters, "atlas", Entry::Cold, Expect::FirstCall));
         let clusters_url = format!(
             "{}/api/atlas/v2/groups/{GROUP_ID}/clusters",
             self.server.local
         );
         let curl = self.curl_get(&clusters_url);
-        runs.push(Run::new(curl, "curl", Entry::Untouched, Expect::Clusters));
+        runs.push(Run::new(curl, "curl", Entry::Untouched, Expect::FirstCall));
 
         let mut columns = self.rounds("list", &mut runs)?;
         let baseline = match self.options.baseline {
@@ -512,9 +505,6 @@ impl Bench {
         expect: Expect,
     ) -> Result<(Sample, usize), String> {
         self.server.reset()?;
-        if expect == Expect::Clusters {
-            self.server.arm_clusters()?;
-        }
         let errors = self.work.join("stderr");
         let stderr = File::create(&errors).map_err(|e| e.to_string())?;
         command
@@ -539,7 +529,7 @@ impl Bench {
         let (requests, accepted) = self.server.seen()?;
         let answered = match expect {
             Expect::Accepted => accepted,
-            Expect::Clusters => accepted && requests == 2,
+            Expect::FirstCall => accepted && requests == 2,
             Expect::Nothing => true,
         };
         if !answered {
@@ -928,14 +918,6 @@ impl Server {
         self.ask("reset").map(drop)
     }
 
-    /// Queues the answers of one `clusters listClusters` call (see [`arm_clusters`]).
-    fn arm_clusters(&mut self) -> Result<(), String> {
-        match self.ask("clusters")?.as_str() {
-            "ok" => Ok(()),
-            other => Err(format!("cannot queue the list of clusters: {other}")),
-        }
-    }
-
     /// How many requests arrived since the reset, and whether the last one was accepted.
     fn seen(&mut self) -> Result<(usize, bool), String> {
         let answer = self.ask("seen")?;
@@ -956,7 +938,7 @@ impl Drop for Server {
 }
 
 /// `--serve`: the stand-in (digest auth, bodies up to 256 MiB, not recorded) and the relay in
-/// front of it; prints both URLs, then answers `reset`, `seen` and `clusters` on stdin until
+/// front of it; prints both URLs, then answers `reset` and `seen` on stdin until
 /// it closes.
 fn serve() {
     let server = match StandIn::start(Config {
@@ -992,10 +974,6 @@ fn serve() {
                 let accepted = requests.last().is_some_and(|r| r.authorized);
                 format!("{} {}", requests.len(), u8::from(accepted))
             }
-            "clusters" => match arm_clusters(&server) {
-                Ok(()) => "ok".to_string(),
-                Err(e) => format!("error: {e}"),
-            },
             other => format!("unknown question {other:?}"),
         };
         if writeln!(out, "{answer}")
@@ -1005,40 +983,6 @@ fn serve() {
             break;
         }
     }
-}
-
-/// Queues on the stand-in the two answers of a first `clusters listClusters` call, a route it
-/// does not serve (it answers the API keys' routes; serving every route is another piece of
-/// work): the digest challenge a real unauthenticated request just got, so that its nonce is
-/// one the stand-in issued and checks, then [`CLUSTERS_PAGE`]. The stand-in answers the next
-/// requests with them whatever their route, after checking their credentials as usual.
-fn arm_clusters(server: &StandIn) -> Result<(), String> {
-    let text = |e: std::io::Error| e.to_string();
-    let mut stream = TcpStream::connect(server.addr()).map_err(text)?;
-    write!(
-        stream,
-        "GET /api/atlas/v2/groups/{GROUP_ID}/clusters HTTP/1.1\r\nHost: {}\r\n\
-         Connection: close\r\n\r\n",
-        server.addr()
-    )
-    .map_err(text)?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).map_err(text)?;
-    let mut challenge = Canned::parse_snaphost(&answer)?;
-    if challenge.status != 401 {
-        return Err(format!(
-            "the stand-in answered {} without credentials",
-            challenge.status
-        ));
-    }
-    // The measured tool's connection stays open, as after any challenge.
-    challenge
-        .headers
-        .retain(|(name, _)| !name.eq_ignore_ascii_case("connection"));
-    server.clear_requests();
-    server.push_response(challenge);
-    server.push_response(Canned::json(200, CLUSTERS_PAGE));
-    Ok(())
 }
 
 struct Report {
