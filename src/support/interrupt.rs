@@ -126,9 +126,9 @@ static WINDOW: Mutex<Option<Window>> = Mutex::new(None);
 
 /// Open while a request whose answer must not be lost is on its way: a POST (its answer may
 /// hold a new private key) or a user-token refresh (its old refresh token is spent), from
-/// before its first byte is written until its answer was read (and, for a refresh, saved).
-/// The first signal meanwhile waits for the answer, at most the request's timeout; nothing
-/// more is sent.
+/// before its first byte is written until its answer was read (a refresh's rotated tokens are
+/// then saved under a `Deferral`). The first signal meanwhile waits for the answer, at most
+/// the request's timeout; nothing more is sent.
 pub struct AnswerWindow(());
 
 impl AnswerWindow {
