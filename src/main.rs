@@ -1,12 +1,13 @@
-//! `atlas`: a faithful Rust clone of the MongoDB Atlas CLI's `atlas api programmaticApiKeys`
-//! commands. `main` turns the result of `run` into stderr text and an exit code; `run` is the
-//! list of stages a command goes through, each in its layer of the library.
+//! `atlas`: a faithful Rust clone of the MongoDB Atlas CLI's `atlas api` commands. `main`
+//! hands what it does not serve to the Go CLI, then turns the result of `run` into stderr text
+//! and an exit code; `run` is the list of stages a command goes through, each in its layer of
+//! the library.
 
 use anyhow::{Context, Result};
 
 use atlas::api::request::CommandRequest;
 use atlas::api::response::CommandResponse;
-use atlas::api::{body, preflight, request};
+use atlas::api::{body, preflight, request, watch as watching};
 use atlas::cli::handover;
 use atlas::cli::invocation::{self as cli, Invocation};
 use atlas::config::{self, ConfigFile, Env, Profile};
@@ -18,7 +19,7 @@ use atlas::support::argv;
 use atlas::support::warnings::Warnings;
 use atlas::support::{error, interrupt};
 use atlas::transport::dump::Dumper;
-use atlas::transport::executor::Executor;
+use atlas::transport::executor::{Executor, describe};
 use atlas::transport::proxy::ProxySettings;
 
 fn main() {
@@ -68,7 +69,7 @@ fn run() -> Result<i32> {
     let base_url = run.profile.base_url();
     let request = request::convert_to_http_request(&base_url, &command, format, body)?;
     let session = Session::open(run, request.url())?;
-    let what = atlas::transport::executor::describe(&request);
+    let what = describe(&request);
     let mut response = session.send(request)?;
     let answer = command.watch.then(|| response.body.clone());
     match response.stream.take() {
@@ -223,7 +224,7 @@ fn watch(session: &Session, base_url: &str, command: &CommandRequest, answer: &[
         .operation
         .watcher
         .expect("--watch exists only where the catalogue has a watcher");
-    let poll = atlas::api::watch::poll_request(watcher, command, answer)?;
+    let poll = watching::poll_request(watcher, command, answer)?;
     let timeout = u64::try_from(command.watch_timeout)
         .ok()
         .filter(|&secs| secs > 0)
@@ -233,7 +234,7 @@ fn watch(session: &Session, base_url: &str, command: &CommandRequest, answer: &[
     let timed_out = || {
         failed(format!(
             "watching operation timed out after {}",
-            atlas::api::watch::go_duration(timeout.unwrap_or_default())
+            watching::go_duration(timeout.unwrap_or_default())
         ))
     };
     loop {
@@ -244,7 +245,7 @@ fn watch(session: &Session, base_url: &str, command: &CommandRequest, answer: &[
         else {
             return Err(timed_out());
         };
-        let done = atlas::api::watch::is_done(watcher, response.status.as_u16(), &response.body)
+        let done = watching::is_done(watcher, response.status.as_u16(), &response.body)
             .map_err(|e| failed(format!("{e:#}")))?;
         if done {
             return Ok(());
