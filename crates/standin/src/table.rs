@@ -20,7 +20,9 @@ pub struct Entry {
 
 enum Segment {
     Literal(String),
-    Param(String),
+    /// `{name}` with what follows it in the segment, if anything (`{logName}.gz`,
+    /// `{userId}:addRole`).
+    Param(String, String),
 }
 
 /// What a request's method and path find in the table.
@@ -54,8 +56,8 @@ impl Entry {
             .url
             .split('/')
             .map(
-                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) => Segment::Param(name.to_string()),
+                |s| match s.strip_prefix('{').and_then(|s| s.split_once('}')) {
+                    Some((name, suffix)) => Segment::Param(name.to_string(), suffix.to_string()),
                     None => Segment::Literal(s.to_string()),
                 },
             )
@@ -83,7 +85,10 @@ impl Entry {
             match segment {
                 Segment::Literal(text) if text == value => {}
                 Segment::Literal(_) => return None,
-                Segment::Param(name) => params.push((name.clone(), value.clone())),
+                Segment::Param(name, suffix) => match value.strip_suffix(suffix.as_str()) {
+                    Some(own) if !own.is_empty() => params.push((name.clone(), own.to_string())),
+                    _ => return None,
+                },
             }
         }
         Some(params)
@@ -93,7 +98,10 @@ impl Entry {
     fn specificity(&self) -> Vec<bool> {
         self.segments
             .iter()
-            .map(|s| matches!(s, Segment::Literal(_)))
+            .map(|s| {
+                matches!(s, Segment::Literal(_))
+                    || matches!(s, Segment::Param(_, suffix) if !suffix.is_empty())
+            })
             .collect()
     }
 
@@ -104,7 +112,7 @@ impl Entry {
             .iter()
             .map(|s| match s {
                 Segment::Literal(text) => Some(text.clone()),
-                Segment::Param(name) => value(name),
+                Segment::Param(name, suffix) => value(name).map(|v| format!("{v}{suffix}")),
             })
             .collect();
         Some(parts?.join("/"))
@@ -185,5 +193,35 @@ mod tests {
             table().find("GET", &path("/api/atlas/v2/nowhere")),
             Lookup::NotFound
         ));
+    }
+
+    #[test]
+    fn a_parameter_may_carry_a_suffix_in_its_segment() {
+        let g = "b0123456789abcdef012345b";
+        let find = |method, p: &str| match table().find(method, &path(p)) {
+            Lookup::Route(entry, params) => Some((entry.operation_id.clone(), params)),
+            _ => None,
+        };
+        let (id, params) = find(
+            "GET",
+            &format!("/api/atlas/v2/groups/{g}/clusters/h1/logs/mongodb.gz"),
+        )
+        .unwrap();
+        assert_eq!(id, "downloadGroupClusterLog");
+        assert_eq!(params[2], ("logName".into(), "mongodb".into()));
+        let (id, params) = find(
+            "POST",
+            &format!("/api/atlas/v2/orgs/{g}/users/u1:removeRole"),
+        )
+        .unwrap();
+        assert_eq!(id, "removeOrgUserRole");
+        assert_eq!(params[1], ("userId".into(), "u1".into()));
+        assert!(
+            find(
+                "GET",
+                &format!("/api/atlas/v2/groups/{g}/clusters/h1/logs/.gz")
+            )
+            .is_none()
+        );
     }
 }
