@@ -229,7 +229,9 @@ fn watch(session: &Session, base_url: &str, command: &CommandRequest, answer: &[
         .ok()
         .filter(|&secs| secs > 0)
         .map(std::time::Duration::from_secs);
-    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    // A timeout beyond what the clock can hold is no limit (never a panic after the command
+    // has been applied).
+    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
     let failed = |cause: String| anyhow::anyhow!("error while running watcher\n{cause}");
     let timed_out = || {
         failed(format!(

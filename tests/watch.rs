@@ -216,3 +216,28 @@ fn a_poll_that_cannot_connect_says_why_under_the_watcher_line() {
         run.stderr
     );
 }
+
+#[test]
+fn a_timeout_beyond_the_clock_is_no_limit() {
+    let (server, sandbox) = open_standin();
+    server.push_response(Canned::json(200, r#"{"stateName":"UPDATING"}"#));
+    server.push_response(Canned::json(200, r#"{"stateName":"IDLE"}"#));
+    let run = sandbox.run(
+        &[
+            "api",
+            "atlasSearch",
+            "createClusterSearchDeployment",
+            "--groupId",
+            GROUP,
+            "--clusterName",
+            "c1",
+            "--version",
+            "2024-05-30",
+            "--watch",
+            "--watchTimeout",
+            "9223372036854775807",
+        ],
+        Stdin::Bytes(b"{}".to_vec()),
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+}

@@ -58,11 +58,28 @@ fn redact_json_fields(body: &[u8]) -> Vec<u8> {
             pending_secret_key = false;
         } else {
             out.extend_from_slice(&body[i..end]);
-            pending_secret_key = body.get(after) == Some(&b':') && is_secret_field(content);
+            pending_secret_key = body.get(after) == Some(&b':') && is_secret_key(content);
         }
         i = end;
     }
     out
+}
+
+/// Whether a JSON key (its raw content, between the quotes) names a secret field, read as a
+/// JSON parser reads it: `"pass\u0077ord"` is `password`.
+fn is_secret_key(raw: &[u8]) -> bool {
+    if !raw.contains(&b'\\') {
+        return is_secret_field(raw);
+    }
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    match serde_json::from_slice::<String>(&quoted) {
+        Ok(name) => is_secret_field(name.as_bytes()),
+        // Not a valid JSON string: a server could still mean a secret; hide it.
+        Err(_) => true,
+    }
 }
 
 /// The index just past the closing quote of the string starting at `start` (or the end).
@@ -198,6 +215,16 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(body(input), want, "{input}");
         }
+    }
+
+    #[test]
+    fn escaped_keys_are_read_as_json_reads_them() {
+        let body = br#"{"pass\u0077ord":"PW4","a\"b":"kept","api\u004bey":"K9"}"#;
+        let out = String::from_utf8(super::redact_body(body, &[])).unwrap();
+        assert_eq!(
+            out,
+            r#"{"pass\u0077ord":"[redacted]","a\"b":"kept","api\u004bey":"[redacted]"}"#
+        );
     }
 
     #[test]
