@@ -335,15 +335,18 @@ pub struct Found {
 /// "Differences from the Go CLI").
 pub fn find(args: &[String]) -> Result<Found, String> {
     let found = walk(args);
+    if !found.command.refuses_unknown_words() {
+        return Ok(found);
+    }
     let words = strip_flags(&found.args, &found.command.flags());
     match words.first() {
-        Some(word) if found.command.refuses_unknown_words() => Err(format!(
+        Some(word) => Err(format!(
             "unknown command {} for {}{}",
             crate::support::quote::go_quote(word),
             crate::support::quote::go_quote(found.command.path().as_str()),
             suggestions(found.command, word)
         )),
-        _ => Ok(found),
+        None => Ok(found),
     }
 }
 
@@ -361,7 +364,8 @@ pub fn find_help_topic(args: &[String]) -> Result<Found, String> {
 fn walk(args: &[String]) -> Found {
     let mut command = Command::Root;
     let mut args = args.to_vec();
-    loop {
+    // A command that runs has no sub-commands: its flags are not built to look for one.
+    while !command.runnable() {
         let flags = command.flags();
         let words = strip_flags(&args, &flags);
         let Some(next) = words.first().and_then(|w| command.child(w)) else {
