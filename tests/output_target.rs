@@ -26,18 +26,6 @@ fn setup() -> (StandIn, Sandbox) {
     (server, sandbox)
 }
 
-fn create(more: &[&str]) -> Vec<String> {
-    let mut argv: Vec<String> = args(
-        "createOrgApiKey",
-        &["--orgId", ORG, "--version", "2023-01-01"],
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    argv.extend(more.iter().map(|s| s.to_string()));
-    argv
-}
-
 /// A pipe already holding `text` and closed: what stdin gives the child.
 fn piped(text: &str) -> std::io::PipeReader {
     let (reader, mut writer) = std::io::pipe().unwrap();
@@ -128,7 +116,7 @@ fn a_fifo_without_a_reader_or_a_socket_is_refused_before_sending() {
     for target in [&fifo, &socket] {
         let shown = target.display().to_string();
         let run = sandbox.run(
-            &refs(&create(&["--outputFile", &shown])),
+            &refs(&create_key(&["--outputFile", &shown])),
             Stdin::Bytes(BODY.into()),
         );
         run.assert_error(&format!("Error: open {shown}: no such device or address\n"));
@@ -145,7 +133,7 @@ fn targets_under_dev_shm_are_replaced_atomically_like_any_regular_file() {
     let (_server, sandbox) = setup();
     let name = format!("/dev/shm/atlas-test-{}-{}", std::process::id(), line!());
     let run = sandbox.run(
-        &refs(&create(&["--outputFile", &name])),
+        &refs(&create_key(&["--outputFile", &name])),
         Stdin::Bytes(BODY.into()),
     );
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
@@ -158,7 +146,7 @@ fn targets_under_dev_shm_are_replaced_atomically_like_any_regular_file() {
     // An existing file of ours keeps its mode and is replaced, not appended to.
     std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o640)).unwrap();
     let run = sandbox.run(
-        &refs(&create(&["--outputFile", &name])),
+        &refs(&create_key(&["--outputFile", &name])),
         Stdin::Bytes(BODY.into()),
     );
     assert_eq!(run.code, 0, "{run:?}");
@@ -180,7 +168,7 @@ fn dev_fd_targets_write_to_that_descriptor() {
     let run = via_shell(
         &sandbox,
         r#"exec "$0" "$@" 3>"$OUT""#,
-        &create(&["--outputFile", "/dev/fd/3"]),
+        &create_key(&["--outputFile", "/dev/fd/3"]),
         BODY,
     );
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
@@ -192,7 +180,7 @@ fn dev_fd_targets_write_to_that_descriptor() {
     let run = via_shell(
         &sandbox,
         r#"exec "$0" "$@""#,
-        &create(&["--outputFile", "/dev/fd/9"]),
+        &create_key(&["--outputFile", "/dev/fd/9"]),
         BODY,
     );
     run.assert_error("Error: open /dev/fd/9: bad file descriptor\n");
@@ -202,7 +190,7 @@ fn dev_fd_targets_write_to_that_descriptor() {
 #[test]
 fn a_closed_stdout_refuses_a_create_before_sending() {
     let (server, sandbox) = setup();
-    let run = via_shell(&sandbox, r#"exec "$0" "$@" >&-"#, &create(&[]), BODY);
+    let run = via_shell(&sandbox, r#"exec "$0" "$@" >&-"#, &create_key(&[]), BODY);
     run.assert_error("Error: write /dev/stdout: bad file descriptor\n");
     assert!(server.requests().is_empty(), "nothing was sent");
     // A GET can be asked again: it behaves as before.
@@ -218,7 +206,7 @@ fn a_template_failing_while_executing_saves_the_created_key() {
     let run = via_shell(
         &sandbox,
         r#"exec "$0" "$@""#,
-        &create(&[
+        &create_key(&[
             "-o",
             "{{index .roles 5}}",
             "--outputFile",
@@ -268,7 +256,7 @@ fn a_reader_closing_the_pipe_on_a_created_key_is_named_and_saved() {
             .stderr(Stdio::piped());
         wait_bounded(command.spawn().unwrap(), Duration::from_secs(30))
     };
-    let output = spawn(&create(&[]), BODY);
+    let output = spawn(&create_key(&[]), BODY);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -323,7 +311,10 @@ fn an_interrupt_after_a_created_key_arrived_saves_it() {
         "k".repeat(300_000)
     );
     server.push_response(Canned::json(200, &answer));
-    let mut command = sandbox.command(&refs(&create(&["--outputFile", fifo.to_str().unwrap()])));
+    let mut command = sandbox.command(&refs(&create_key(&[
+        "--outputFile",
+        fifo.to_str().unwrap(),
+    ])));
     command.env("XDG_STATE_HOME", sandbox.path("state"));
     command
         .stdin(piped(BODY))
@@ -411,7 +402,7 @@ fn file_names_are_taken_as_the_bytes_given() {
     let body_name = std::ffi::OsStr::from_bytes(b"b\xffody.json");
     let out_name = std::ffi::OsStr::from_bytes(b"o\xff.json");
     std::fs::write(sandbox.dir.path().join(body_name), BODY).unwrap();
-    let mut command = sandbox.command(&refs(&create(&[])));
+    let mut command = sandbox.command(&refs(&create_key(&[])));
     command
         .arg("--file")
         .arg(body_name)
@@ -483,7 +474,7 @@ fn an_answer_that_cannot_be_saved_says_why() {
     let run = via_shell(
         &sandbox,
         r#"TMPDIR="$PWD/nowhere" exec "$0" "$@""#,
-        &create(&["-o", "{{index .roles 5}}"]),
+        &create_key(&["-o", "{{index .roles 5}}"]),
         BODY,
     );
     assert_eq!(run.code, 1, "{run:?}");
@@ -506,7 +497,7 @@ fn a_reader_closing_stderr_during_a_dumped_create_loses_nothing() {
     let out = sandbox.path("key.json");
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let argv = create(&["-D", "--outputFile", out.to_str().unwrap()]);
+    let argv = create_key(&["-D", "--outputFile", out.to_str().unwrap()]);
     let mut command = sandbox.command(&refs(&argv));
     command
         .stdin(piped(BODY))
@@ -526,12 +517,12 @@ fn a_reader_closing_stderr_during_a_dumped_create_loses_nothing() {
 fn closed_or_read_only_descriptors_refuse_a_create_before_sending() {
     let (server, sandbox) = setup();
     // stderr closed at start: the refusal cannot even be read, but nothing is sent.
-    let argv = create(&["--outputFile", "/dev/stderr"]);
+    let argv = create_key(&["--outputFile", "/dev/stderr"]);
     let run = via_shell(&sandbox, r#"exec "$0" "$@" 2>&-"#, &argv, BODY);
     assert_eq!(run.code, 1, "{run:?}");
     // A descriptor open for reading only.
     sandbox.write_file("in.txt", b"x");
-    let argv = create(&["--outputFile", "/dev/fd/3"]);
+    let argv = create_key(&["--outputFile", "/dev/fd/3"]);
     let run = via_shell(&sandbox, r#"exec "$0" "$@" 3<in.txt"#, &argv, BODY);
     run.assert_error("Error: write /dev/fd/3: bad file descriptor\n");
     assert!(server.requests().is_empty(), "nothing was sent");
@@ -542,7 +533,7 @@ fn a_link_to_dev_stdout_is_written_as_the_stream_it_is() {
     let (_server, sandbox) = setup();
     std::os::unix::fs::symlink("/dev/stdout", sandbox.path("lnout")).unwrap();
     let run = sandbox.run(
-        &refs(&create(&["--outputFile", "lnout"])),
+        &refs(&create_key(&["--outputFile", "lnout"])),
         Stdin::Bytes(BODY.into()),
     );
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
@@ -564,7 +555,7 @@ fn an_interrupt_while_a_debug_dump_is_stuck_on_stderr_still_saves_the_key() {
     );
     server.push_response(Canned::json(200, &answer));
     let stderr = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    let mut command = sandbox.command(&refs(&create(&["-D"])));
+    let mut command = sandbox.command(&refs(&create_key(&["-D"])));
     command.env("XDG_STATE_HOME", sandbox.path("state"));
     command
         .stdin(piped(BODY))

@@ -23,18 +23,6 @@ fn setup() -> (StandIn, Sandbox) {
     (server, sandbox)
 }
 
-fn create(more: &[&str]) -> Vec<String> {
-    let mut argv: Vec<String> = args(
-        "createOrgApiKey",
-        &["--orgId", ORG, "--version", "2023-01-01"],
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    argv.extend(more.iter().map(|s| s.to_string()));
-    argv
-}
-
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
@@ -78,7 +66,7 @@ fn without_a_home_or_with_a_shared_state_folder_the_answer_goes_to_a_temporary_f
     let (_server, sandbox) = setup();
     let tmp = sandbox.path("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    let argv = create(&["-o", "{{.nothing}}"]);
+    let argv = create_key(&["-o", "{{.nothing}}"]);
     // No HOME and no XDG_STATE_HOME: there is no state folder at all.
     let mut command = sandbox.command(&refs(&argv));
     command
@@ -172,7 +160,7 @@ fn a_key_no_disk_can_take_is_saved_in_a_temporary_folder_or_both_reasons_said() 
     std::fs::create_dir(&tmp).unwrap();
     // The output and the state folder are on the full disk: the write fails, then the save.
     let out = disk.join("out.json");
-    let argv = create(&["--outputFile", out.to_str().unwrap()]);
+    let argv = create_key(&["--outputFile", out.to_str().unwrap()]);
     let state = disk.join("state");
     let env = |tmpdir: &Path| {
         let mut command = sandbox.command(&refs(&argv));

@@ -17,6 +17,56 @@ fn open_standin() -> (StandIn, Sandbox) {
     support::open_standin("")
 }
 
+/// `createClusterSearchDeployment` of cluster `c1`, polled by `$.stateName`, plus `more`.
+fn search_deployment<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        "api",
+        "atlasSearch",
+        "createClusterSearchDeployment",
+        "--groupId",
+        GROUP,
+        "--clusterName",
+        "c1",
+        "--version",
+        "2024-05-30",
+    ];
+    [&base[..], more].concat()
+}
+
+/// `createBackupExport --watch` of cluster `c3`, polled by the export id of its answer.
+fn backup_export<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        "api",
+        "cloudBackups",
+        "createBackupExport",
+        "--groupId",
+        GROUP,
+        "--clusterName",
+        "c3",
+        "--watch",
+        "--version",
+        "2023-01-01",
+    ];
+    [&base[..], more].concat()
+}
+
+/// `endOutageSimulation --watch` of cluster `c2`, polled until its simulation is gone.
+fn end_outage<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        "api",
+        "clusterOutageSimulation",
+        "endOutageSimulation",
+        "--groupId",
+        GROUP,
+        "--clusterName",
+        "c2",
+        "--watch",
+        "--version",
+        "2023-01-01",
+    ];
+    [&base[..], more].concat()
+}
+
 fn targets(server: &StandIn) -> Vec<String> {
     server
         .requests()
@@ -34,18 +84,7 @@ fn polls_until_the_expected_state_one_second_apart() {
     }
     let started = Instant::now();
     let run = sandbox.run(
-        &[
-            "api",
-            "atlasSearch",
-            "createClusterSearchDeployment",
-            "--groupId",
-            GROUP,
-            "--clusterName",
-            "c1",
-            "--version",
-            "2024-05-30",
-            "--watch",
-        ],
+        &search_deployment(&["--watch"]),
         Stdin::Bytes(b"{}".to_vec()),
     );
     let took = started.elapsed();
@@ -78,20 +117,7 @@ fn a_watch_timeout_ends_with_go_s_words() {
     }
     let started = Instant::now();
     let run = sandbox.run(
-        &[
-            "api",
-            "atlasSearch",
-            "createClusterSearchDeployment",
-            "--groupId",
-            GROUP,
-            "--clusterName",
-            "c1",
-            "--version",
-            "2024-05-30",
-            "-w",
-            "--watchTimeout",
-            "1",
-        ],
+        &search_deployment(&["-w", "--watchTimeout", "1"]),
         Stdin::Bytes(b"{}".to_vec()),
     );
     let took = started.elapsed();
@@ -108,21 +134,7 @@ fn a_deletion_is_watched_until_its_target_is_gone() {
     server.push_response(Canned::json(200, "{}"));
     server.push_response(Canned::json(200, r#"{"state":"SIMULATING"}"#));
     server.push_response(Canned::json(404, r#"{"error":404}"#));
-    let run = sandbox.run(
-        &[
-            "api",
-            "clusterOutageSimulation",
-            "endOutageSimulation",
-            "--groupId",
-            GROUP,
-            "--clusterName",
-            "c2",
-            "--watch",
-            "--version",
-            "2023-01-01",
-        ],
-        Stdin::Null,
-    );
+    let run = sandbox.run(&end_outage(&[]), Stdin::Null);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
     assert_eq!(targets(&server).len(), 3, "{:?}", targets(&server));
 }
@@ -135,21 +147,7 @@ fn parameters_come_from_the_answer_where_the_table_says() {
         r#"{"id":"e0123456789abcdef012345e","state":"Queued"}"#,
     ));
     server.push_response(Canned::json(200, r#"{"state":"Successful"}"#));
-    let run = sandbox.run(
-        &[
-            "api",
-            "cloudBackups",
-            "createBackupExport",
-            "--groupId",
-            GROUP,
-            "--clusterName",
-            "c3",
-            "--watch",
-            "--version",
-            "2023-01-01",
-        ],
-        Stdin::Bytes(b"{}".to_vec()),
-    );
+    let run = sandbox.run(&backup_export(&[]), Stdin::Bytes(b"{}".to_vec()));
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
     assert_eq!(
         targets(&server)[1],
@@ -160,21 +158,7 @@ fn parameters_come_from_the_answer_where_the_table_says() {
     // An answer without the field the watcher needs is Go's error chain.
     server.clear_requests();
     server.push_response(Canned::json(200, r#"{"state":"Queued"}"#));
-    let run = sandbox.run(
-        &[
-            "api",
-            "cloudBackups",
-            "createBackupExport",
-            "--groupId",
-            GROUP,
-            "--clusterName",
-            "c3",
-            "--watch",
-            "--version",
-            "2023-01-01",
-        ],
-        Stdin::Bytes(b"{}".to_vec()),
-    );
+    let run = sandbox.run(&backup_export(&[]), Stdin::Bytes(b"{}".to_vec()));
     run.assert_error("Error: failed to build watcher request\nfailed to build watcher request parameters\nrequest parameter failed to apply jsonpath\nunknown key id\n");
     assert_eq!(targets(&server).len(), 1);
 }
@@ -187,21 +171,7 @@ fn a_poll_that_cannot_connect_says_why_under_the_watcher_line() {
     for _ in 0..4 {
         server.push_fault(atlas_standin::Fault::Close);
     }
-    let run = sandbox.run(
-        &[
-            "api",
-            "clusterOutageSimulation",
-            "endOutageSimulation",
-            "--groupId",
-            GROUP,
-            "--clusterName",
-            "c2",
-            "--watch",
-            "--version",
-            "2023-01-01",
-        ],
-        Stdin::Null,
-    );
+    let run = sandbox.run(&end_outage(&[]), Stdin::Null);
     assert_eq!(run.code, 1, "{run:?}");
     let last: Vec<&str> = run.stderr.lines().rev().take(2).collect();
     assert_eq!(
@@ -223,20 +193,7 @@ fn a_timeout_beyond_the_clock_is_no_limit() {
     server.push_response(Canned::json(200, r#"{"stateName":"UPDATING"}"#));
     server.push_response(Canned::json(200, r#"{"stateName":"IDLE"}"#));
     let run = sandbox.run(
-        &[
-            "api",
-            "atlasSearch",
-            "createClusterSearchDeployment",
-            "--groupId",
-            GROUP,
-            "--clusterName",
-            "c1",
-            "--version",
-            "2024-05-30",
-            "--watch",
-            "--watchTimeout",
-            "9223372036854775807",
-        ],
+        &search_deployment(&["--watch", "--watchTimeout", "9223372036854775807"]),
         Stdin::Bytes(b"{}".to_vec()),
     );
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");

@@ -266,6 +266,19 @@ pub fn get_key(more: &[&str]) -> Vec<String> {
     argv
 }
 
+/// `createOrgApiKey` in `ORG`, version pinned, plus more arguments.
+pub fn create_key(more: &[&str]) -> Vec<String> {
+    let mut argv: Vec<String> = args(
+        "createOrgApiKey",
+        &["--orgId", ORG, "--version", "2023-01-01"],
+    )
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    argv.extend(more.iter().map(|s| s.to_string()));
+    argv
+}
+
 /// Borrowed views of owned arguments.
 pub fn refs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
